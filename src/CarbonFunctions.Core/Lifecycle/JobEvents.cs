@@ -24,6 +24,9 @@ public sealed record PoolCommandFailed(DateTimeOffset At, string Reason) : JobEv
 /// <summary>The training run reported that it ended (through the CLI, a queue message, or the pool stopping on its own).</summary>
 public sealed record WorkFinished(DateTimeOffset At, bool Succeeded, string? Reason) : JobEvent(At);
 
+/// <summary>The job could not be planned however often it was tried (its message is dead-lettered).</summary>
+public sealed record PlanningFailed(DateTimeOffset At, string Reason) : JobEvent(At);
+
 /// <summary>Someone asked to cancel the job.</summary>
 public sealed record CancelRequested(DateTimeOffset At, string Reason) : JobEvent(At);
 

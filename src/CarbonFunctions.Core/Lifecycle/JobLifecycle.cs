@@ -30,6 +30,8 @@ public static class JobLifecycle
             CancelRequested cancel => EndJob(state, cancel.At, JobStatus.Cancelled, "cancelled: " + cancel.Reason, options),
             WorkFinished { Succeeded: true } done => EndJob(state, done.At, JobStatus.Completed, done.Reason ?? "training reported done", options),
             WorkFinished failed => EndJob(state, failed.At, JobStatus.Failed, "training failed: " + (failed.Reason ?? "no reason given"), options),
+            PlanningFailed failed when state.Status == JobStatus.Queued => EndJob(state, failed.At, JobStatus.Failed, "could not be planned: " + failed.Reason, options),
+            PlanningFailed => Ignore(state),
             JobPlanned planned => OnPlanned(job, state, planned, options),
             JobReplanned replanned => OnReplanned(job, state, replanned, options),
             TimerFired timer => OnTimer(job, state, timer, options),

@@ -66,6 +66,20 @@ public sealed class JobIntake(JobStore store, IJobPlanSource planner, JobRunner 
         return new IntakeResult(IntakeOutcome.Accepted, job.Id, null, [], state);
     }
 
+    /// <summary>
+    /// Called when a message is dead-lettered after too many deliveries: a job that was stored but never
+    /// planned is ended as Failed, so that no accepted job stays queued for ever.
+    /// </summary>
+    public async Task AbandonAsync(string body, string reason, CancellationToken cancellationToken = default)
+    {
+        var parsed = JobContract.Parse(JobContract.DecodeMessageBody(body), limits, clock.GetUtcNow());
+        var id = parsed.Job?.Id;
+        if (id is not null && await store.GetAsync(id, cancellationToken) is { State.Status: JobStatus.Queued })
+        {
+            await runner.ApplyAsync(id, new PlanningFailed(clock.GetUtcNow(), reason), cancellationToken);
+        }
+    }
+
     private async Task<JobState?> PlanAsync(TrainingJob job, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var plan = await planner.PlanAsync(job, null, now, cancellationToken);
