@@ -93,7 +93,7 @@ internal static class ElasticPolicy
             var shortfall = Required(newSegments) - work;
             if (pieceWork > shortfall && newSegments >= segments)
             {
-                partial = (k, next, Math.Min(p[k].Length, (long)Math.Ceiling(p[k].Length * shortfall / pieceWork)));
+                partial = (k, next, Math.Min(p[k].Length, (long)Math.Ceiling((p[k].Length * shortfall / pieceWork) - 1e-6)));
                 work = Required(newSegments);
                 break;
             }
