@@ -31,13 +31,32 @@ internal static class SuspendResumePolicy
             Add(0);
         }
 
+        // Sorting primitive keys is several times faster than a comparison delegate; unknown time sorts
+        // after all forecast time, and equal keys are put back in time order (earlier first).
         var order = new int[n];
+        var keys = new double[n];
         for (var k = 0; k < n; k++)
         {
             order[k] = k;
+            keys[k] = p[k].Known ? p[k].GramsPerKwh : 1e12 + p[k].GramsPerKwh;
         }
 
-        Array.Sort(order, (a, b) => Cheaper(p[a], p[b]));
+        Array.Sort(keys, order);
+        for (var i = 0; i < n;)
+        {
+            var j = i + 1;
+            while (j < n && keys[j] == keys[i])
+            {
+                j++;
+            }
+
+            if (j - i > 1)
+            {
+                Array.Sort(order, i, j - i);
+            }
+
+            i = j;
+        }
         foreach (var k in order)
         {
             if (total >= c.Needed(segments))

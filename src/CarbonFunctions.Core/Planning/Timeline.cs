@@ -54,6 +54,16 @@ internal sealed class Timeline
 
     public long BoundAt(int k) => bounds[k];
 
+    /// <summary>True when some time between the first and last point has no forecast.</summary>
+    public bool HasGaps => unknownPrefix[^1] > 0;
+
+    // Raw arrays for the window scan's inner loop, which runs once per job and region.
+    internal long[] Bounds => bounds;
+
+    internal double[] Grams => grams;
+
+    internal double[] CostPrefix => costPrefix;
+
     public static Timeline For(CarbonIntensitySeries series) => Cache.GetValue(series, Build);
 
     public static double Hours(long ticks) => ticks / (double)TimeSpan.TicksPerHour;
@@ -112,8 +122,9 @@ internal sealed class Timeline
     /// <summary>The pieces of [from, to), clipped; time after the horizon is one unknown piece at <see cref="Fill"/>.</summary>
     public Piece[] Pieces(long from, long to)
     {
-        var result = new List<Piece>();
         var k = Math.Max(PieceAt(from), 0);
+        var last = to >= End ? Count : PieceAt(to);
+        var result = new List<Piece>(Math.Max(0, last - k + 2));
         var t = from;
         while (t < to && k < Count)
         {

@@ -45,33 +45,44 @@ public static class WindowSearch
             return;
         }
 
+        var bounds = t.Bounds;
+        var grams = t.Grams;
+        var prefix = t.CostPrefix;
+        var n = t.Count;
+        var gaps = t.HasGaps;
+        const double perTick = 1.0 / TimeSpan.TicksPerHour;
+
         var ks = t.PieceAt(from);
         var s = from;
-        var ke = t.PieceAt(s + duration);
+        var costStart = prefix[ks] + (grams[ks] * (s - bounds[ks]) * perTick);
+        var ke = ks;
         while (true)
         {
             var e = s + duration;
-            while (ke < t.Count && t.BoundAt(ke + 1) <= e)
+            while (ke < n && bounds[ke + 1] <= e)
             {
                 ke++;
             }
 
-            if (t.UnknownAt(e, ke) - t.UnknownAt(s, ks) == 0)
+            var costEnd = ke >= n ? prefix[n] : prefix[ke] + (grams[ke] * (e - bounds[ke]) * perTick);
+            if (!gaps || t.UnknownAt(e, ke) - t.UnknownAt(s, ks) == 0)
             {
-                visitor.Visit(s, t.CostAt(e, ke) - t.CostAt(s, ks));
+                visitor.Visit(s, costEnd - costStart);
             }
 
             ks++;
-            if (ks >= t.Count)
+            if (ks >= n)
             {
                 return;
             }
 
-            s = t.BoundAt(ks);
+            s = bounds[ks];
             if (s > lastStart)
             {
                 return;
             }
+
+            costStart = prefix[ks];
         }
     }
 
