@@ -10,5 +10,6 @@ var connection = new Option<string?>("--connection")
 var root = new RootCommand("carbonctl — carbon-aware scheduling of ML training jobs on Azure and AWS accelerator pools");
 root.Options.Add(connection);
 root.Subcommands.Add(JobCommands.Create(connection));
+root.Subcommands.Add(PlanCommand.Create());
 
 return await root.Parse(args).InvokeAsync();
