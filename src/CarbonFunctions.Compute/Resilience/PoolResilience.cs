@@ -33,9 +33,12 @@ public static class PoolResilience
         _ => false,
     };
 
-    /// <summary>EC2 throttling codes and 5xx, plus transport failures and attempt timeouts.</summary>
+    /// <summary>EC2 throttling codes and 5xx (capacity errors excepted), plus transport failures and attempt timeouts.</summary>
     public static bool IsTransientAws(Exception exception) => exception switch
     {
+        // Capacity errors come as server errors but retrying them at once only burns the retry budget:
+        // the caller records them (partial pool) and tries again at its own pace.
+        AmazonServiceException ase when ase.ErrorCode?.StartsWith("Insufficient", StringComparison.Ordinal) == true => false,
         AmazonServiceException ase => IsThrottlingCode(ase.ErrorCode)
             || (int)ase.StatusCode >= 500
             || ase.StatusCode == HttpStatusCode.TooManyRequests
