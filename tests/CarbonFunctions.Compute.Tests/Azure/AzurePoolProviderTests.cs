@@ -108,6 +108,37 @@ public sealed class AzurePoolProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retry_waits_as_long_as_retry_after_asks()
+    {
+        _arm.ScaleSets["cf-slow"] = new FakeArm.ScaleSet("cf-slow", "Standard_ND96asr_v4", 1) { Tags = { ["carbon-pool"] = "slow" } };
+        _arm.Fault(r => r.Method == "GET", FakeArm.Status(429, "TooManyRequests", retryAfter: "1"));
+        var provider = ScaleSetProvider(TestResilience.Fast with { RetryMaxDelay = TimeSpan.FromSeconds(5) });
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var status = await provider.GetStatusAsync("slow", CancellationToken.None);
+
+        // The backoff alone would wait about 5 ms.
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(950), $"retried after {clock.Elapsed}");
+        Assert.Equal(1, status.RunningNodes);
+    }
+
+    [Fact]
+    public async Task List_active_finds_running_scale_sets_by_tag_or_name_pattern()
+    {
+        _arm.ScaleSets["cf-by-name"] = new FakeArm.ScaleSet("cf-by-name", "Standard_ND96asr_v4", 2);
+        _arm.ScaleSets["custom"] = new FakeArm.ScaleSet("custom", "Standard_ND96asr_v4", 1) { Tags = { ["carbon-pool"] = "tagged" } };
+        _arm.ScaleSets["cf-idle"] = new FakeArm.ScaleSet("cf-idle", "Standard_ND96asr_v4", 0);
+        _arm.ScaleSets["cf-paused"] = new FakeArm.ScaleSet("cf-paused", "Standard_ND96asr_v4", 2, "PowerState/deallocated");
+        _arm.ScaleSets["unrelated"] = new FakeArm.ScaleSet("unrelated", "Standard_D4s_v5", 3);
+        var provider = ScaleSetProvider();
+
+        var active = await provider.ListActiveAsync(CancellationToken.None);
+
+        Assert.Equal(["by-name", "tagged"], active.Select(p => p.PoolId).Order(StringComparer.Ordinal));
+        Assert.Equal(2, active.Single(p => p.PoolId == "by-name").RunningNodes);
+    }
+
+    [Fact]
     public async Task A_hung_call_times_out_and_is_retried()
     {
         _arm.ScaleSets["cf-job5"] = new FakeArm.ScaleSet("cf-job5", "Standard_ND96asr_v4", 1) { Tags = { ["carbon-pool"] = "job5" } };
