@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text.Json;
+using CarbonFunctions.App.Orchestration;
+using CarbonFunctions.Core.Emissions;
+using CarbonFunctions.Core.Jobs;
+using CarbonFunctions.Storage;
+using CarbonFunctions.Storage.Jobs;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Http;
+using Microsoft.DurableTask.Client;
+
+namespace CarbonFunctions.App.Functions;
+
+/// <summary>
+/// The job API (function keys): <c>GET jobs/{id}</c> — the job, its state and plan, the orchestration's status and
+/// the emissions report when there is one; <c>POST jobs/{id}/cancel|complete|fail</c> — the same events the
+/// <c>job-events</c> queue carries, raised on the orchestration.
+/// </summary>
+public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports)
+{
+    private static readonly string[] Actions = [OrchestrationNames.CancelEvent, OrchestrationNames.CompleteEvent, OrchestrationNames.FailEvent];
+
+    [Function("GetJob")]
+    public async Task<HttpResponseData> GetJobAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "jobs/{id}")] HttpRequestData request,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var record = await store.GetAsync(id, cancellationToken);
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken);
+        if (record is null && instance is null)
+        {
+            return await JsonAsync(request, HttpStatusCode.NotFound, new { error = $"no job '{id}'" }, cancellationToken);
+        }
+
+        var report = await reports.GetAsync(id, cancellationToken);
+        using var job = record is null ? null : JsonDocument.Parse(JobContract.Serialize(record.Job));
+        using var customStatus = instance?.SerializedCustomStatus is { } status ? JsonDocument.Parse(status) : null;
+        return await JsonAsync(
+            request,
+            HttpStatusCode.OK,
+            new
+            {
+                job = job?.RootElement,
+                state = record?.State,
+                plan = record?.State.Plan,
+                orchestration = instance is null ? null : new { runtimeStatus = instance.RuntimeStatus.ToString(), customStatus = customStatus?.RootElement, instance.LastUpdatedAt },
+                emissions = report,
+            },
+            cancellationToken);
+    }
+
+    [Function("SignalJob")]
+    public async Task<HttpResponseData> SignalJobAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "jobs/{id}/{action}")] HttpRequestData request,
+        string id,
+        string action,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Actions.Contains(action))
+        {
+            return await JsonAsync(request, HttpStatusCode.BadRequest, new { error = $"unknown action '{action}'; known: {string.Join(", ", Actions)}" }, cancellationToken);
+        }
+
+        var signal = await ReadSignalAsync(request);
+        if (signal is null)
+        {
+            return await JsonAsync(request, HttpStatusCode.BadRequest, new { error = "the body must be empty or {\"reason\": \"...\"}" }, cancellationToken);
+        }
+
+        return await JobOrchestrationClient.RaiseAsync(client, id, action, signal, cancellationToken)
+            ? await JsonAsync(request, HttpStatusCode.Accepted, new { jobId = id, @event = action }, cancellationToken)
+            : await JsonAsync(request, HttpStatusCode.NotFound, new { error = $"job '{id}' has no running orchestration" }, cancellationToken);
+    }
+
+    private static async Task<JobSignal?> ReadSignalAsync(HttpRequestData request)
+    {
+        var body = await request.ReadAsStringAsync() ?? string.Empty;
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return new JobSignal(null);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<JobSignal>(body, StorageJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<HttpResponseData> JsonAsync<T>(HttpRequestData request, HttpStatusCode status, T body, CancellationToken cancellationToken)
+    {
+        var response = request.CreateResponse(status);
+        response.Headers.Add("Content-Type", "application/json; charset=utf-8");
+        await response.WriteStringAsync(JsonSerializer.Serialize(body, StorageJson.Options), cancellationToken);
+        return response;
+    }
+}

@@ -1,0 +1,32 @@
+using CarbonFunctions.App.Orchestration;
+using CarbonFunctions.Core.Lifecycle;
+using CarbonFunctions.Core.Planning;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace CarbonFunctions.App.Functions;
+
+/// <summary>The job orchestrator and its three activities; each is a one-line wrapper over <see cref="JobOrchestration"/> or <see cref="JobActivities"/>.</summary>
+public sealed class JobOrchestratorFunctions(JobActivities activities)
+{
+    [Function(OrchestrationNames.JobOrchestrator)]
+    public static Task<JobState> RunOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var input = context.GetInput<JobOrchestrationInput>()
+            ?? throw new InvalidOperationException($"orchestration {context.InstanceId} was started without a {nameof(JobOrchestrationInput)}");
+        return JobOrchestration.RunAsync(context, input);
+    }
+
+    [Function(OrchestrationNames.ExecutePoolCommand)]
+    public Task<PoolCommandOutcome> ExecutePoolCommand([ActivityTrigger] PoolCommandRequest request, CancellationToken cancellationToken) =>
+        activities.ExecutePoolCommandAsync(request, cancellationToken);
+
+    [Function(OrchestrationNames.PlanJob)]
+    public Task<JobPlan> PlanJob([ActivityTrigger] PlanRequest request, CancellationToken cancellationToken) =>
+        activities.PlanJobAsync(request, cancellationToken);
+
+    [Function(OrchestrationNames.RecordJobState)]
+    public Task RecordJobState([ActivityTrigger] JobStateRecord record, CancellationToken cancellationToken) =>
+        activities.RecordJobStateAsync(record, cancellationToken);
+}
