@@ -16,7 +16,7 @@ namespace CarbonFunctions.App.Functions;
 /// the emissions report when there is one; <c>POST jobs/{id}/cancel|complete|fail</c> — the same events the
 /// <c>job-events</c> queue carries, raised on the orchestration.
 /// </summary>
-public sealed class HttpFunctions(JobStore store, IEmissionsReportStore? reports = null)
+public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports)
 {
     private static readonly string[] Actions = [OrchestrationNames.CancelEvent, OrchestrationNames.CompleteEvent, OrchestrationNames.FailEvent];
 
@@ -36,8 +36,7 @@ public sealed class HttpFunctions(JobStore store, IEmissionsReportStore? reports
             return await JsonAsync(request, HttpStatusCode.NotFound, new { error = $"no job '{id}'" }, cancellationToken);
         }
 
-        // Optional until an emissions report store is registered: the job and its state are useful without it.
-        var report = reports is null ? null : await reports.GetAsync(id, cancellationToken);
+        var report = await reports.GetAsync(id, cancellationToken);
         using var job = record is null ? null : JsonDocument.Parse(JobContract.Serialize(record.Job));
         using var customStatus = instance?.SerializedCustomStatus is { } status ? JsonDocument.Parse(status) : null;
         return await JsonAsync(

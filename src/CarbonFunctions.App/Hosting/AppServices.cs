@@ -11,16 +11,19 @@ using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Core.Planning;
 using CarbonFunctions.Core.Pools;
+using CarbonFunctions.Handlers.Emissions;
 using CarbonFunctions.Handlers.Forecasts;
 using CarbonFunctions.Handlers.Lifecycle;
 using CarbonFunctions.Handlers.Planning;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Jobs;
 using CarbonFunctions.Storage.Queues;
+using CarbonFunctions.Storage.Reports;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CarbonFunctions.App.Hosting;
 
@@ -49,7 +52,7 @@ public static class AppServices
         Bind<LifecycleOptions>(LifecycleOptions.SectionName, o => o.Validate());
         Bind<PlannerOptions>(PlannerOptions.SectionName, o => o.Validate());
         Bind<OrchestrationSettings>(OrchestrationSettings.SectionName, o => o.Validate());
-        Bind<EmissionsOptions>(EmissionsOptions.SectionName, o => o.Validate());
+        var emissions = Bind<EmissionsOptions>(EmissionsOptions.SectionName, o => o.Validate());
         var pools = Bind<PoolsOptions>(PoolsOptions.SectionName, o => o.Validate());
         var resilience = Bind<PoolResilienceOptions>(PoolResilienceOptions.SectionName, o => o.Validate());
 
@@ -112,6 +115,10 @@ public static class AppServices
 
             return new PoolProviders(byCloud);
         });
+
+        services.AddSingleton(Options.Create(emissions));
+        services.AddSingleton<IEmissionsReportStore>(new EmissionsReportStore(clients.Blobs, clients.Tables));
+        services.AddSingleton<TelemetryReportHandler>();
 
         services.AddSingleton<PoolCommandExecutor>();
         services.AddSingleton<Reconciler>();
