@@ -54,7 +54,7 @@ public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports)
     }
 
     [Function("SignalJob")]
-    public async Task<HttpResponseData> SignalJobAsync(
+    public static async Task<HttpResponseData> SignalJobAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "jobs/{id}/{action}")] HttpRequestData request,
         string id,
         string action,
