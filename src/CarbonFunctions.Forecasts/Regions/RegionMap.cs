@@ -6,10 +6,10 @@ namespace CarbonFunctions.Forecasts.Regions;
 /// <summary>Which provider and zone give a cloud region's carbon intensity.</summary>
 public sealed record RegionMapping(string Provider, string Zone);
 
-/// <summary>Region-map settings (<c>Carbon:Forecasts:Regions</c>).</summary>
+/// <summary>Region-map settings (<c>Carbon:Forecasts:RegionMap</c>).</summary>
 public sealed class RegionMapOptions
 {
-    public const string SectionName = "Carbon:Forecasts:Regions";
+    public const string SectionName = "Carbon:Forecasts:RegionMap";
 
     /// <summary>Which named mapping of regions.json to use: "default", "watttime", "replay", or one of your file's.</summary>
     public string Mapping { get; set; } = "default";
