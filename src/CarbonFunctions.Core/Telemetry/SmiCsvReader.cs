@@ -254,12 +254,23 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         }
     }
 
+    /// <summary>Runs on every row (headers repeat in appended polls), so it compares spans without allocating.</summary>
     private static bool IsHeader(CsvDataReader csv)
     {
         for (var i = 0; i < csv.RowFieldCount; i++)
         {
-            var name = ColumnName(csv.GetFieldSpan(i));
-            if (name.StartsWith("power.draw", StringComparison.Ordinal) || name is "timestamp" or "index" or "uuid" or "name")
+            var name = csv.GetFieldSpan(i).Trim();
+            var bracket = name.IndexOf('[');
+            if (bracket > 0)
+            {
+                name = name[..bracket].TrimEnd();
+            }
+
+            if (name.StartsWith("power.draw", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("timestamp", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("index", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("uuid", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("name", StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
