@@ -32,7 +32,7 @@ public sealed partial class TelemetryReportHandler(
     TimeProvider time,
     ILogger<TelemetryReportHandler> logger)
 {
-    [GeneratedRegex("^(?:telemetry/)?([a-z0-9][a-z0-9-]{0,62})/(.+)$")]
+    [GeneratedRegex("^([a-z0-9][a-z0-9-]{0,62})/([^/].*)$")]
     private static partial Regex BlobPathPattern();
 
     public async Task<TelemetryReportOutcome> HandleAsync(
@@ -44,7 +44,9 @@ public sealed partial class TelemetryReportHandler(
         ArgumentNullException.ThrowIfNull(blobPath);
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(metadata);
-        var match = BlobPathPattern().Match(blobPath);
+        // The trigger may give the path with or without the container name.
+        var relative = blobPath.StartsWith("telemetry/", StringComparison.Ordinal) ? blobPath["telemetry/".Length..] : blobPath;
+        var match = BlobPathPattern().Match(relative);
         if (!match.Success)
         {
             // No job id: nothing to attach a report to. Logged, not thrown, so the trigger does not retry.
