@@ -30,6 +30,12 @@ public sealed record JobPlan
     /// <summary>The forecast vintage the plan was made from; null when it was made without a forecast.</summary>
     public DateTimeOffset? ForecastGeneratedAt { get; init; }
 
+    /// <summary>
+    /// False when no forecast covered now in any candidate region: the plan runs now and both emission
+    /// figures are 0 because they are unknown, not because they are zero.
+    /// </summary>
+    public bool EmissionsKnown { get; init; } = true;
+
     /// <summary>Why the plan is not the policy's optimum (stale or missing forecast, deadline fallback), if it is not.</summary>
     public string? Warning { get; init; }
 

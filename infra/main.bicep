@@ -1,0 +1,222 @@
+// CarbonFunctions: Functions app on Flex Consumption with identity-based connections, its storage,
+// monitoring, Key Vault for provider secrets, and the Event Grid wiring of the telemetry blob trigger.
+// Deployed into an existing resource group: `azd up`, or `az deployment group create` (docs/DEPLOY.md).
+
+targetScope = 'resourceGroup'
+
+@minLength(1)
+@maxLength(64)
+@description('Environment name (azd sets it); part of every resource name.')
+param environmentName string
+
+param location string = resourceGroup().location
+
+@description('Resource group (same subscription) holding the GPU VMs/scale sets; the app is Virtual Machine Contributor there only.')
+param poolResourceGroupName string
+
+@description('Forecast source: watttime, electricitymaps, carbonintensityuk or carbonawaresdk.')
+@allowed([
+  'watttime'
+  'electricitymaps'
+  'carbonintensityuk'
+  'carbonawaresdk'
+])
+param forecastProvider string = 'carbonintensityuk'
+
+@description('NCRONTAB (six fields) of the forecast ingestion timer.')
+param forecastSchedule string = '0 */30 * * * *'
+
+param wattTimeUsername string = ''
+
+@description('Base URL of a Carbon Aware SDK WebAPI, when forecastProvider is carbonawaresdk.')
+param carbonAwareSdkBaseUrl string = ''
+
+param awsRegion string = 'us-east-1'
+
+@minValue(1)
+param maxNodesPerJob int = 16
+
+@minValue(1)
+param maxTotalNodes int = 32
+
+param defaultPlannerPolicy string = 'best-window'
+
+@description('Power usage effectiveness of the data centres, as a decimal string.')
+param pue string = '1.2'
+
+@secure()
+@description('Optional: written to Key Vault when given; otherwise set it later with az keyvault secret set.')
+param wattTimePassword string = ''
+
+@secure()
+param electricityMapsApiKey string = ''
+
+@secure()
+param awsAccessKeyId string = ''
+
+@secure()
+param awsSecretAccessKey string = ''
+
+@description('Object id allowed to set Key Vault secrets (azd passes the signed-in user); empty for none.')
+param vaultOfficerObjectId string = ''
+
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param vaultOfficerType string = 'User'
+
+@description('Create the Event Grid subscription for telemetry uploads; true only once the app code is deployed.')
+param subscribeTelemetryEvents bool = false
+
+@description('Name of the Event Grid blob-triggered function in the app.')
+param telemetryFunctionName string = 'IngestTelemetry'
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var tags = {
+  'azd-env-name': environmentName
+  application: 'carbonfunctions'
+}
+var functionAppName = 'func-carbon-${resourceToken}'
+var storageAccountName = 'stcarbon${take(resourceToken, 16)}'
+var applicationInsightsName = 'appi-carbon-${resourceToken}'
+var deploymentContainerName = 'app-package'
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: 'id-carbon-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: 'log-carbon-${resourceToken}'
+    applicationInsightsName: applicationInsightsName
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    tags: tags
+    storageAccountName: storageAccountName
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module storageAccess 'modules/storage-access.bicep' = {
+  name: 'storage-access'
+  params: {
+    storageAccountName: storageAccountName
+    principalId: identity.properties.principalId
+    identityId: identity.id
+  }
+  dependsOn: [
+    storage
+  ]
+}
+
+module monitoringAccess 'modules/monitoring-access.bicep' = {
+  name: 'monitoring-access'
+  params: {
+    applicationInsightsName: applicationInsightsName
+    principalId: identity.properties.principalId
+    identityId: identity.id
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
+module poolAccess 'modules/pool-access.bicep' = {
+  name: 'pool-access'
+  scope: resourceGroup(poolResourceGroupName)
+  params: {
+    principalId: identity.properties.principalId
+    identityId: identity.id
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    location: location
+    tags: tags
+    keyVaultName: 'kv-carbon-${take(resourceToken, 13)}'
+    appPrincipalId: identity.properties.principalId
+    appIdentityId: identity.id
+    vaultOfficerObjectId: vaultOfficerObjectId
+    vaultOfficerType: vaultOfficerType
+    wattTimePassword: wattTimePassword
+    electricityMapsApiKey: electricityMapsApiKey
+    awsAccessKeyId: awsAccessKeyId
+    awsSecretAccessKey: awsSecretAccessKey
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    location: location
+    tags: tags
+    planName: 'plan-carbon-${resourceToken}'
+    functionAppName: functionAppName
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
+    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    keyVaultUri: keyVault.outputs.uri
+    carbonSettings: {
+      Carbon__Jobs__MaxNodesPerJob: string(maxNodesPerJob)
+      Carbon__Jobs__MaxDeadlineHorizon: '14.00:00:00'
+      Carbon__Planner__DefaultPolicy: defaultPlannerPolicy
+      Carbon__Planner__MaxForecastAge: '06:00:00'
+      Carbon__Forecasts__Schedule: forecastSchedule
+      Carbon__Forecasts__Provider: forecastProvider
+      Carbon__Forecasts__WattTime__Username: wattTimeUsername
+      Carbon__Forecasts__CarbonAwareSdk__BaseUrl: carbonAwareSdkBaseUrl
+      Carbon__Pools__MaxTotalNodes: string(maxTotalNodes)
+      Carbon__Pools__Azure__SubscriptionId: subscription().subscriptionId
+      Carbon__Pools__Azure__ResourceGroup: poolResourceGroupName
+      Carbon__Pools__Aws__Region: awsRegion
+      Carbon__Emissions__Pue: pue
+    }
+  }
+  // The host starts as soon as the site exists: its storage and Key Vault roles must be in place first.
+  dependsOn: [
+    storageAccess
+    monitoringAccess
+  ]
+}
+
+module eventGrid 'modules/eventgrid.bicep' = {
+  name: 'eventgrid'
+  params: {
+    location: location
+    tags: tags
+    systemTopicName: 'evgt-carbon-${resourceToken}'
+    storageAccountName: storageAccountName
+    functionAppName: functionAppName
+    subscribeTelemetryEvents: subscribeTelemetryEvents
+    telemetryFunctionName: telemetryFunctionName
+  }
+  dependsOn: [
+    storage
+    functionApp
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_HOSTNAME string = functionApp.outputs.defaultHostName
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
+output AZURE_EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.systemTopicName

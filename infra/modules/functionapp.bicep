@@ -1,0 +1,114 @@
+// Flex Consumption (FC1) plan and the Functions app. Every connection is identity-based: the
+// user-assigned identity reads the deployment package, talks to storage, sends telemetry with
+// Entra auth and resolves Key Vault references. Secret settings are Key Vault references only.
+
+param location string
+param tags object
+param planName string
+param functionAppName string
+param identityId string
+param identityClientId string
+param storageAccountName string
+param storageBlobEndpoint string
+param deploymentContainerName string
+param applicationInsightsConnectionString string
+param keyVaultUri string
+
+@allowed([
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Non-secret Carbon__* settings (name to value).')
+param carbonSettings object
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2025-03-01' = {
+  name: functionAppName
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+}
+
+// Unversioned references follow secret rotation (the platform re-reads within a day, or on restart).
+var secretSettings = {
+  Carbon__Forecasts__WattTime__Password: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/watttime-password)'
+  Carbon__Forecasts__ElectricityMaps__ApiKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/electricitymaps-api-key)'
+  Carbon__Pools__Aws__AccessKeyId: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/aws-access-key-id)'
+  Carbon__Pools__Aws__SecretAccessKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/aws-secret-access-key)'
+}
+
+var platformSettings = {
+  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  AZURE_CLIENT_ID: identityClientId
+  Carbon__Storage__AccountName: storageAccountName
+  Carbon__Storage__Credential: 'managedidentity'
+  Carbon__Storage__ClientId: identityClientId
+}
+
+resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: union(platformSettings, carbonSettings, secretSettings)
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName

@@ -1,0 +1,85 @@
+resource "azurerm_service_plan" "this" {
+  name                = "plan-carbon-${local.resource_token}"
+  resource_group_name = data.azurerm_resource_group.this.name
+  location            = local.location
+  os_type             = "Linux"
+  sku_name            = "FC1"
+  tags                = local.tags
+}
+
+resource "azurerm_function_app_flex_consumption" "this" {
+  name                = "func-carbon-${local.resource_token}"
+  resource_group_name = data.azurerm_resource_group.this.name
+  location            = local.location
+  service_plan_id     = azurerm_service_plan.this.id
+  https_only          = true
+
+  storage_container_type            = "blobContainer"
+  storage_container_endpoint        = "${azurerm_storage_account.this.primary_blob_endpoint}${local.deployment_container}"
+  storage_authentication_type       = "UserAssignedIdentity"
+  storage_user_assigned_identity_id = azurerm_user_assigned_identity.app.id
+
+  runtime_name           = "dotnet-isolated"
+  runtime_version        = "10.0"
+  instance_memory_in_mb  = 2048
+  maximum_instance_count = 40
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.app.id]
+  }
+  key_vault_reference_identity_id = azurerm_user_assigned_identity.app.id
+
+  site_config {
+    minimum_tls_version = "1.2"
+    http2_enabled       = true
+    # The provider writes APPLICATIONINSIGHTS_CONNECTION_STRING from this property (not from app_settings).
+    application_insights_connection_string = azurerm_application_insights.this.connection_string
+  }
+
+  app_settings = {
+    AzureWebJobsStorage__accountName          = azurerm_storage_account.this.name
+    AzureWebJobsStorage__credential           = "managedidentity"
+    AzureWebJobsStorage__clientId             = azurerm_user_assigned_identity.app.client_id
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING = "ClientId=${azurerm_user_assigned_identity.app.client_id};Authorization=AAD"
+    AZURE_CLIENT_ID                           = azurerm_user_assigned_identity.app.client_id
+
+    Carbon__Storage__AccountName = azurerm_storage_account.this.name
+    Carbon__Storage__Credential  = "managedidentity"
+    Carbon__Storage__ClientId    = azurerm_user_assigned_identity.app.client_id
+
+    Carbon__Jobs__MaxNodesPerJob     = tostring(var.max_nodes_per_job)
+    Carbon__Jobs__MaxDeadlineHorizon = "14.00:00:00"
+
+    Carbon__Planner__DefaultPolicy  = var.default_planner_policy
+    Carbon__Planner__MaxForecastAge = "06:00:00"
+
+    Carbon__Forecasts__Schedule                = var.forecast_schedule
+    Carbon__Forecasts__Provider                = var.forecast_provider
+    Carbon__Forecasts__WattTime__Username      = var.watttime_username
+    Carbon__Forecasts__WattTime__Password      = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=watttime-password)"
+    Carbon__Forecasts__ElectricityMaps__ApiKey = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=electricitymaps-api-key)"
+    Carbon__Forecasts__CarbonAwareSdk__BaseUrl = var.carbon_aware_sdk_base_url
+
+    Carbon__Pools__MaxTotalNodes         = tostring(var.max_total_nodes)
+    Carbon__Pools__Azure__SubscriptionId = data.azurerm_client_config.current.subscription_id
+    Carbon__Pools__Azure__ResourceGroup  = var.pool_resource_group_name
+    Carbon__Pools__Aws__Region           = var.aws_region
+    Carbon__Pools__Aws__AccessKeyId      = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=aws-access-key-id)"
+    Carbon__Pools__Aws__SecretAccessKey  = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=aws-secret-access-key)"
+
+    Carbon__Emissions__Pue = var.pue
+  }
+
+  tags = merge(local.tags, { "azd-service-name" = "api" })
+
+  # The host starts as soon as the app exists: its roles must be in place first.
+  depends_on = [
+    azurerm_role_assignment.storage_blob_data_owner,
+    azurerm_role_assignment.storage_queue_data_contributor,
+    azurerm_role_assignment.storage_table_data_contributor,
+    azurerm_role_assignment.key_vault_secrets_user,
+    azurerm_role_assignment.monitoring_metrics_publisher,
+    azurerm_storage_container.this,
+  ]
+}

@@ -1,0 +1,94 @@
+data "azurerm_client_config" "current" {}
+
+data "azurerm_resource_group" "this" {
+  name = var.resource_group_name
+}
+
+data "azurerm_resource_group" "pools" {
+  name = var.pool_resource_group_name
+}
+
+locals {
+  location       = coalesce(var.location, data.azurerm_resource_group.this.location)
+  resource_token = substr(sha1("${data.azurerm_client_config.current.subscription_id}/${var.resource_group_name}/${var.environment_name}"), 0, 13)
+  tags = {
+    "azd-env-name" = var.environment_name
+    application    = "carbonfunctions"
+  }
+
+  deployment_container = "app-package"
+  containers           = ["telemetry", "reports", local.deployment_container]
+  queues               = ["training-jobs", "training-jobs-poison", "job-events"]
+  tables               = ["jobs", "forecasts", "emissions", "simulatedpools"]
+
+  # Built-in role definition ids (the same as infra/modules/*.bicep).
+  role_ids = {
+    storage_blob_data_owner        = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
+    storage_queue_data_contributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88"
+    storage_table_data_contributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"
+    virtual_machine_contributor    = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c"
+    key_vault_secrets_user         = "4633458b-17de-408a-b874-0445c86b69e6"
+    key_vault_secrets_officer      = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+    monitoring_metrics_publisher   = "3913510d-42f4-4e42-8a64-420c390055eb"
+  }
+}
+
+resource "azurerm_user_assigned_identity" "app" {
+  name                = "id-carbon-${local.resource_token}"
+  resource_group_name = data.azurerm_resource_group.this.name
+  location            = local.location
+  tags                = local.tags
+}
+
+resource "azurerm_storage_account" "this" {
+  name                            = "stcarbon${local.resource_token}"
+  resource_group_name             = data.azurerm_resource_group.this.name
+  location                        = local.location
+  account_kind                    = "StorageV2"
+  account_tier                    = "Standard"
+  account_replication_type        = "LRS"
+  shared_access_key_enabled       = false
+  allow_nested_items_to_be_public = false
+  min_tls_version                 = "TLS1_2"
+  https_traffic_only_enabled      = true
+  default_to_oauth_authentication = true
+  tags                            = local.tags
+}
+
+resource "azurerm_storage_container" "this" {
+  for_each              = toset(local.containers)
+  name                  = each.value
+  storage_account_id    = azurerm_storage_account.this.id
+  container_access_type = "private"
+}
+
+resource "azurerm_storage_queue" "this" {
+  for_each           = toset(local.queues)
+  name               = each.value
+  storage_account_id = azurerm_storage_account.this.id
+}
+
+resource "azurerm_storage_table" "this" {
+  for_each           = toset(local.tables)
+  name               = each.value
+  storage_account_id = azurerm_storage_account.this.id
+}
+
+resource "azurerm_log_analytics_workspace" "this" {
+  name                = "log-carbon-${local.resource_token}"
+  resource_group_name = data.azurerm_resource_group.this.name
+  location            = local.location
+  sku                 = "PerGB2018"
+  retention_in_days   = 30
+  tags                = local.tags
+}
+
+resource "azurerm_application_insights" "this" {
+  name                          = "appi-carbon-${local.resource_token}"
+  resource_group_name           = data.azurerm_resource_group.this.name
+  location                      = local.location
+  workspace_id                  = azurerm_log_analytics_workspace.this.id
+  application_type              = "web"
+  local_authentication_disabled = true
+  tags                          = local.tags
+}

@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using CarbonFunctions.Core.Pools;
+
+namespace CarbonFunctions.Compute.Simulated;
+
+/// <summary>
+/// A pool provider that behaves like a cloud in time (starts take <see cref="SimulatedPoolOptions.StartDelay"/>
+/// of <see cref="TimeProvider"/> time, quota failures, throttling), keeps its state in a table so that it
+/// survives restarts, and on stop uploads the run's power telemetry as
+/// <c>{container}/{poolId}/{runStart:yyyyMMddTHHmmssZ}.csv</c> — the blob the emissions trigger reads.
+/// </summary>
+public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
+{
+    private readonly TableClient _table;
+    private readonly BlobContainerClient _container;
+    private readonly SimulatedPoolOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _throttleGate = new();
+    private long _throttleMinute = long.MinValue;
+    private int _callsThisMinute;
+    private bool _created;
+
+    public SimulatedPoolProvider(TableServiceClient tables, BlobServiceClient blobs, SimulatedPoolOptions options, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(blobs);
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        _table = tables.GetTableClient(options.TableName);
+        _container = blobs.GetBlobContainerClient(options.TelemetryContainer);
+    }
+
+    public string Name => "simulated";
+
+    /// <summary>The blob name a run's telemetry is uploaded under (inside the telemetry container).</summary>
+    public static string TelemetryBlobName(string poolId, DateTimeOffset runStart) =>
+        $"{poolId}/{runStart.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.csv";
+
+    public Task<PoolStatus> EnsureRunningAsync(PoolSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentOutOfRangeException.ThrowIfNegative(spec.Nodes);
+        return MutateAsync(spec.PoolId, async (pool, now, ct) =>
+        {
+            if (spec.Nodes == 0)
+            {
+                pool.Pause(now);
+                return;
+            }
+
+            var others = (await LoadAllAsync(now, ct).ConfigureAwait(false)).Where(p => p.PoolId != spec.PoolId).Sum(p => p.HeldNodes);
+            if (others + spec.Nodes > _options.QuotaNodes)
+            {
+                // As a cloud answers an over-quota request: the request fails, nodes already running keep running.
+                if (pool.State is not (PoolState.Running or PoolState.Starting))
+                {
+                    pool.State = PoolState.Failed;
+                    pool.Kind = spec.Kind;
+                    pool.NodeSize = spec.NodeSize;
+                    pool.Region = spec.Region;
+                    pool.TargetNodes = spec.Nodes;
+                }
+
+                pool.Detail = $"QuotaExceeded: {spec.Nodes} node(s) requested, {others} in use by other pools, quota {_options.QuotaNodes}.";
+                return;
+            }
+
+            pool.Ensure(spec, now, _options.StartDelay);
+        }, cancellationToken);
+    }
+
+    public Task<PoolStatus> PauseAsync(string poolId, CancellationToken cancellationToken) =>
+        MutateAsync(poolId, (pool, now, _) =>
+        {
+            pool.Pause(now);
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    public Task<PoolStatus> StopAsync(string poolId, CancellationToken cancellationToken) =>
+        MutateAsync(poolId, async (pool, now, ct) =>
+        {
+            var kind = pool.Kind;
+            var nodeSize = pool.NodeSize;
+            var (runStart, segments) = pool.Stop(now);
+            if (runStart is { } start && segments.Count > 0)
+            {
+                await UploadTelemetryAsync(pool.PoolId, start, AcceleratorPowerProfile.For(kind, nodeSize), segments, ct).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+
+    public async Task<PoolStatus> GetStatusAsync(string poolId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(poolId);
+        CountCall();
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var pool = await LoadAsync(poolId, cancellationToken).ConfigureAwait(false);
+        if (pool is null)
+        {
+            return PoolStatus.NotFound(poolId);
+        }
+
+        pool.Advance(_time.GetUtcNow());
+        return pool.ToStatus();
+    }
+
+    public async Task<IReadOnlyList<PoolStatus>> ListActiveAsync(CancellationToken cancellationToken)
+    {
+        CountCall();
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var pools = await LoadAllAsync(_time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return [.. pools.Where(p => p.State is PoolState.Starting or PoolState.Running).Select(p => p.ToStatus())];
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private async Task<PoolStatus> MutateAsync(string poolId, Func<SimulatedPool, DateTimeOffset, CancellationToken, Task> change, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(poolId);
+        CountCall();
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+
+        // One writer per process keeps quota checks consistent; the ETag catches a second process.
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            var pool = await LoadAsync(poolId, cancellationToken).ConfigureAwait(false) ?? new SimulatedPool { PoolId = poolId };
+            pool.Advance(now);
+            await change(pool, now, cancellationToken).ConfigureAwait(false);
+            var entity = pool.ToEntity();
+            if (pool.ETag == default)
+            {
+                await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _table.UpdateEntityAsync(entity, pool.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
+
+            return pool.ToStatus();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<SimulatedPool?> LoadAsync(string poolId, CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>("pool", poolId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue && response.Value is { } entity ? SimulatedPool.FromEntity(entity) : null;
+    }
+
+    private async Task<List<SimulatedPool>> LoadAllAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var pools = new List<SimulatedPool>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == "pool", cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var pool = SimulatedPool.FromEntity(entity);
+            pool.Advance(now);
+            pools.Add(pool);
+        }
+
+        return pools;
+    }
+
+    private async Task UploadTelemetryAsync(string poolId, DateTimeOffset runStart, AcceleratorPowerProfile profile, List<RunningSegment> segments, CancellationToken cancellationToken)
+    {
+        var csv = new StringBuilder();
+        using (var writer = new StringWriter(csv, CultureInfo.InvariantCulture))
+        {
+            SimulatedTelemetry.Write(writer, profile, segments, _options.SampleInterval, Seed(poolId, runStart));
+        }
+
+        await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var blob = _container.GetBlobClient(TelemetryBlobName(poolId, runStart));
+        await blob.UploadAsync(
+            BinaryData.FromString(csv.ToString()),
+            new BlobUploadOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv" },
+                Metadata = new Dictionary<string, string>
+                {
+                    ["timezone"] = "UTC",
+                    ["jobId"] = poolId,
+                    ["format"] = profile.Kind == Core.Jobs.PoolKind.Gaudi ? "hl-smi-csv" : "nvidia-smi-csv",
+                    ["accelerator"] = profile.Model,
+                    ["sampleIntervalSeconds"] = _options.SampleInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+                    ["simulated"] = "true",
+                },
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A stable seed (string.GetHashCode is randomised per process), so a retried stop uploads the same file.</summary>
+    private static int Seed(string poolId, DateTimeOffset runStart)
+    {
+        var hash = 17L;
+        foreach (var c in poolId)
+        {
+            hash = unchecked((hash * 31) + c);
+        }
+
+        return unchecked((int)(hash ^ runStart.UtcTicks ^ (runStart.UtcTicks >> 32)));
+    }
+
+    private void CountCall()
+    {
+        if (_options.MaxCallsPerMinute <= 0)
+        {
+            return;
+        }
+
+        var minute = _time.GetUtcNow().UtcTicks / TimeSpan.TicksPerMinute;
+        lock (_throttleGate)
+        {
+            if (minute != _throttleMinute)
+            {
+                _throttleMinute = minute;
+                _callsThisMinute = 0;
+            }
+
+            if (++_callsThisMinute > _options.MaxCallsPerMinute)
+            {
+                throw new PoolThrottledException(
+                    $"Simulated throttling: more than {_options.MaxCallsPerMinute} calls in one minute; retry after the minute turns.");
+            }
+        }
+    }
+
+    private async Task EnsureTableAsync(CancellationToken cancellationToken)
+    {
+        if (!_created)
+        {
+            await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+            _created = true;
+        }
+    }
+}

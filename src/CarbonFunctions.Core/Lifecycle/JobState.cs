@@ -1,0 +1,75 @@
+using CarbonFunctions.Core.Planning;
+
+namespace CarbonFunctions.Core.Lifecycle;
+
+/// <summary>Where a job is in its life. The last four are terminal.</summary>
+public enum JobStatus
+{
+    Queued,
+
+    /// <summary>Planned and waiting for its first slot.</summary>
+    Planned,
+    StartingPool,
+    Running,
+    Pausing,
+    Paused,
+
+    /// <summary>The pool is being stopped; <see cref="JobState.Outcome"/> says which terminal status follows.</summary>
+    Stopping,
+    Completed,
+    Failed,
+    Cancelled,
+    DeadlineMissed,
+}
+
+/// <summary>One recorded change of status, with the reason.</summary>
+public sealed record JobTransition(DateTimeOffset At, JobStatus From, JobStatus To, string Reason);
+
+/// <summary>
+/// Everything the lifecycle needs to decide the next step of one job. Immutable: <see cref="JobLifecycle.Decide"/>
+/// returns a new state. Both hosts persist it (the local host in a Table row, Durable in orchestration input).
+/// </summary>
+public sealed record JobState
+{
+    public required string JobId { get; init; }
+    public required JobStatus Status { get; init; }
+    public JobPlan? Plan { get; init; }
+
+    /// <summary>Index into <see cref="JobPlan.Slots"/> of the slot being waited for or run.</summary>
+    public int SlotIndex { get; init; }
+
+    /// <summary>When the job next needs attention (slot start or end, pool poll, retry, deadline); null when nothing is scheduled.</summary>
+    public DateTimeOffset? WakeAt { get; init; }
+
+    /// <summary>Nodes the pool was last asked to run, and where.</summary>
+    public int Nodes { get; init; }
+
+    public string? Region { get; init; }
+
+    /// <summary>Accumulated time with the pool running (for re-planning the remaining work).</summary>
+    public TimeSpan RunTime { get; init; }
+
+    public DateTimeOffset? RunningSince { get; init; }
+
+    /// <summary>When the current pool start was first asked for (to bound how long a start may take).</summary>
+    public DateTimeOffset? StartRequestedAt { get; init; }
+
+    public int StartAttempts { get; init; }
+
+    /// <summary>While <see cref="JobStatus.Stopping"/>: the terminal status to record once the pool is stopped.</summary>
+    public JobStatus? Outcome { get; init; }
+
+    /// <summary>True once any pool start was requested: from then on the pool must be stopped before the job ends.</summary>
+    public bool PoolEverStarted { get; init; }
+
+    public string? Reason { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public IReadOnlyList<JobTransition> History { get; init; } = [];
+
+    public bool IsTerminal => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled or JobStatus.DeadlineMissed;
+
+    /// <summary>The slot being waited for or run, if any.</summary>
+    public PlannedSlot? CurrentSlot => Plan is { } plan && SlotIndex < plan.Slots.Count ? plan.Slots[SlotIndex] : null;
+
+    public static JobState New(string jobId, DateTimeOffset at) => new() { JobId = jobId, Status = JobStatus.Queued, UpdatedAt = at };
+}

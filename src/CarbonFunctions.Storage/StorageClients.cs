@@ -1,0 +1,51 @@
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+
+namespace CarbonFunctions.Storage;
+
+/// <summary>Creates the Azure Storage clients for <see cref="StorageOptions"/>: a connection string locally, managed identity in Azure.</summary>
+public sealed class StorageClients
+{
+    public StorageClients(StorageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            Tables = new TableServiceClient(options.ConnectionString);
+            Queues = new QueueServiceClient(options.ConnectionString, queueOptions);
+            Blobs = new BlobServiceClient(options.ConnectionString);
+        }
+        else
+        {
+            var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId });
+            var account = options.AccountName;
+            Tables = new TableServiceClient(new Uri($"https://{account}.table.core.windows.net"), credential);
+            Queues = new QueueServiceClient(new Uri($"https://{account}.queue.core.windows.net"), credential, queueOptions);
+            Blobs = new BlobServiceClient(new Uri($"https://{account}.blob.core.windows.net"), credential);
+        }
+    }
+
+    public StorageOptions Options { get; }
+    public TableServiceClient Tables { get; }
+    public QueueServiceClient Queues { get; }
+    public BlobServiceClient Blobs { get; }
+
+    /// <summary>Creates every queue, table and container the pipeline uses (idempotent; done up front by the infra in Azure).</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var queue in new[] { Options.JobsQueue, Options.PoisonQueue, Options.EventsQueue })
+        {
+            await Queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        }
+
+        await Tables.CreateTableIfNotExistsAsync(Options.JobsTable, cancellationToken);
+        foreach (var container in new[] { Options.TelemetryContainer, Options.ReportsContainer })
+        {
+            await Blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        }
+    }
+}
