@@ -5,10 +5,12 @@ using CarbonFunctions.Compute.Azure;
 using CarbonFunctions.Compute.Budget;
 using CarbonFunctions.Compute.Resilience;
 using CarbonFunctions.Compute.Simulated;
+using CarbonFunctions.Core.Emissions;
 using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Core.Planning;
 using CarbonFunctions.Core.Pools;
+using CarbonFunctions.Handlers.Emissions;
 using CarbonFunctions.Handlers.Forecasts;
 using CarbonFunctions.Handlers.Jobs;
 using CarbonFunctions.Handlers.Lifecycle;
@@ -16,9 +18,11 @@ using CarbonFunctions.Handlers.Planning;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Jobs;
 using CarbonFunctions.Storage.Queues;
+using CarbonFunctions.Storage.Reports;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CarbonFunctions.Handlers.Hosting;
 
@@ -49,6 +53,7 @@ public static class CarbonPipeline
         var lifecycle = Bind<LifecycleOptions>(LifecycleOptions.SectionName, o => o.Validate());
         var pools = Bind<PoolsOptions>(PoolsOptions.SectionName, o => o.Validate());
         var resilience = Bind<PoolResilienceOptions>(PoolResilienceOptions.SectionName, o => o.Validate());
+        var emissions = Bind<EmissionsOptions>(EmissionsOptions.SectionName, o => o.Validate());
         var simulate = configuration.GetValue<bool>(SimulatePoolsKey);
         var simulated = Bind<SimulatedPoolOptions>(SimulatedPoolOptions.SectionName, o => simulate ? o.Validate() : []);
         var azureSection = configuration.GetSection(AzurePoolOptions.SectionName);
@@ -109,6 +114,11 @@ public static class CarbonPipeline
         services.AddSingleton<JobIntake>();
         services.AddSingleton<JobReplanner>();
         services.AddSingleton<Reconciler>();
+
+        services.AddSingleton(Options.Create(emissions));
+        services.AddSingleton<IEmissionsReportStore>(sp => new EmissionsReportStore(sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<TableServiceClient>(), storage.ReportsContainer));
+        services.AddSingleton<TelemetryReportHandler>();
+        services.AddSingleton<TelemetryIntake>();
         return services;
     }
 }

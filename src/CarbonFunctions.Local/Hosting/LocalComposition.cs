@@ -1,3 +1,4 @@
+using CarbonFunctions.Handlers.Emissions;
 using CarbonFunctions.Handlers.Forecasts;
 using CarbonFunctions.Handlers.Hosting;
 using CarbonFunctions.Handlers.Jobs;
@@ -17,13 +18,15 @@ public sealed class LocalComposition : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private LocalComposition(ServiceProvider services, LocalHost host)
+    private LocalComposition(ServiceProvider services, LocalHost host, TelemetryScan telemetry)
     {
         _services = services;
         Host = host;
+        Telemetry = telemetry;
     }
 
     public LocalHost Host { get; }
+    public TelemetryScan Telemetry { get; }
     public IServiceProvider Services => _services;
     public JobStore Jobs => _services.GetRequiredService<JobStore>();
     public TrainingJobQueue Intake => _services.GetRequiredService<TrainingJobQueue>();
@@ -46,6 +49,12 @@ public sealed class LocalComposition : IAsyncDisposable
         var reconciler = provider.GetRequiredService<Reconciler>();
         var logger = loggers.CreateLogger<LocalComposition>();
         var reconcileEvery = configuration.GetValue("Carbon:LocalHost:ReconcileInterval", TimeSpan.FromMinutes(15));
+        var telemetryEvery = configuration.GetValue("Carbon:LocalHost:TelemetryScanInterval", TimeSpan.FromMinutes(5));
+        var storage = provider.GetRequiredService<StorageClients>();
+        var telemetry = new TelemetryScan(
+            storage.Blobs.GetBlobContainerClient(storage.Options.TelemetryContainer),
+            provider.GetRequiredService<TelemetryIntake>(),
+            loggers.CreateLogger<TelemetryScan>());
         var tasks = new List<PeriodicTask>
         {
             new("forecast-ingestion", ingestion.NextRunAfter, async ct =>
@@ -53,12 +62,13 @@ public sealed class LocalComposition : IAsyncDisposable
                 var results = await ingestion.RunAsync(ct);
                 foreach (var result in results)
                 {
-                    logger.LogInformation("Forecast {Region}: {Status} {Detail}", result.Region, result.Status, result.Detail);
+                    logger.LogInformation("Forecast {Region}: {Status} {Detail}", result.Region, result.Status, result.Reason);
                 }
 
                 await replanner.ReplanWaitingJobsAsync(ct);
             }),
             new("reconciler", now => now + reconcileEvery, async ct => await reconciler.RunAsync(ct)),
+            new("telemetry-scan", now => now + telemetryEvery, async ct => await telemetry.RunAsync(ct)),
         };
 
         var host = new LocalHost(
@@ -71,7 +81,7 @@ public sealed class LocalComposition : IAsyncDisposable
             clock,
             hostOptions,
             loggers.CreateLogger<LocalHost>());
-        return new LocalComposition(provider, host);
+        return new LocalComposition(provider, host, telemetry);
     }
 
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();
