@@ -38,8 +38,8 @@ internal sealed class ListLogger<T> : ILogger<T>
 
 internal static class TestSupport
 {
-    /// <summary>Millisecond-scale resilience so retry tests run fast; the breaker stays closed unless a test says otherwise.</summary>
-    public static ForecastResilienceOptions FastResilience(int retries = 2, int attemptTimeoutMs = 300) => new()
+    /// <summary>Millisecond backoff so retry tests run fast; attempt timeouts generous enough for a loaded 2-core machine; the breaker stays closed unless a test says otherwise.</summary>
+    public static ForecastResilienceOptions FastResilience(int retries = 2, int attemptTimeoutMs = 3000) => new()
     {
         AttemptTimeout = TimeSpan.FromMilliseconds(attemptTimeoutMs),
         MaxRetryAttempts = retries,

@@ -22,7 +22,7 @@ public sealed class WattTimeProviderTests
                  "generated_at":"2024-05-01T11:55:00+00:00"}}
         """;
 
-    private static WattTimeProvider Provider(LoopbackHttpServer server, ListLogger<WattTimeProvider> logger, int retries = 2, int timeoutMs = 300) =>
+    private static WattTimeProvider Provider(LoopbackHttpServer server, ListLogger<WattTimeProvider> logger, int retries = 2, int timeoutMs = 3000) =>
         new(TestSupport.Client(server), new WattTimeOptions { Username = "ml-team", Password = Password, Resilience = TestSupport.FastResilience(retries, timeoutMs) },
             TimeProvider.System, logger);
 
@@ -122,7 +122,7 @@ public sealed class WattTimeProviderTests
                         await TestSupport.Json(c, "oops", 500);
                         break;
                     case 2:
-                        await Task.Delay(2000, c.RequestAborted); // longer than the 300 ms attempt timeout
+                        await Task.Delay(20_000, c.RequestAborted); // far longer than the 1.5 s attempt timeout
                         break;
                     default:
                         await TestSupport.Json(c, ForecastBody);
@@ -130,7 +130,7 @@ public sealed class WattTimeProviderTests
                 }
             }));
         });
-        using var provider = Provider(server, new ListLogger<WattTimeProvider>(), retries: 3);
+        using var provider = Provider(server, new ListLogger<WattTimeProvider>(), retries: 3, timeoutMs: 1500);
 
         var series = await provider.GetForecastAsync("westus", "CAISO_NORTH", CancellationToken.None);
 

@@ -24,7 +24,12 @@ public sealed class ElectricityMapsProvider : ICarbonIntensityProvider
         _options = options;
         _time = time;
         http.BaseAddress ??= options.BaseUrl;
-        _http = new ProviderHttp(ProviderName, http, ForecastResilience.Create(ProviderName, options.Resilience, time), logger);
+        _http = new ProviderHttp(ProviderName, http, ForecastResilience.Create(
+            ProviderName,
+            options.Resilience,
+            // Network waits (backoff, attempt timeout) are real seconds even when the host runs on a
+            // virtual clock; `time` only tells what "now" is.
+            TimeProvider.System), logger);
     }
 
     public string Name => ProviderName;
