@@ -6,6 +6,7 @@ using CarbonFunctions.Forecasts.GbCarbonIntensity;
 using CarbonFunctions.Forecasts.Regions;
 using CarbonFunctions.Forecasts.Replay;
 using CarbonFunctions.Forecasts.WattTime;
+using CarbonFunctions.Handlers.Hosting;
 using CarbonFunctions.Storage.Forecasts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,11 +47,11 @@ public static class ForecastServiceCollectionExtensions
         var replay = Bind<ReplayOptions>(ReplayOptions.SectionName, o => o.Validate());
         var gb = Bind<GbCarbonIntensityOptions>(GbCarbonIntensityOptions.SectionName, o => o.Validate());
         var wattTimeSection = configuration.GetSection(WattTimeOptions.SectionName);
-        var wattTime = Bind<WattTimeOptions>(WattTimeOptions.SectionName, o => o.Validate(), required: wattTimeSection.Exists());
+        var wattTime = Bind<WattTimeOptions>(WattTimeOptions.SectionName, o => o.Validate(), required: wattTimeSection.IsConfigured());
         var emSection = configuration.GetSection(ElectricityMapsOptions.SectionName);
-        var em = Bind<ElectricityMapsOptions>(ElectricityMapsOptions.SectionName, o => o.Validate(), required: emSection.Exists());
+        var em = Bind<ElectricityMapsOptions>(ElectricityMapsOptions.SectionName, o => o.Validate(), required: emSection.IsConfigured());
         var casdkSection = configuration.GetSection(CarbonAwareSdkOptions.SectionName);
-        var casdk = Bind<CarbonAwareSdkOptions>(CarbonAwareSdkOptions.SectionName, o => o.Validate(), required: casdkSection.Exists());
+        var casdk = Bind<CarbonAwareSdkOptions>(CarbonAwareSdkOptions.SectionName, o => o.Validate(), required: casdkSection.IsConfigured());
         if (problems.Count > 0)
         {
             throw new InvalidOperationException("Invalid forecast configuration: " + string.Join(" ", problems));
@@ -68,19 +69,19 @@ public static class ForecastServiceCollectionExtensions
         services.AddSingleton<ReplayProvider>(sp => new ReplayProvider(
             replay, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReplayProvider>>()));
         services.AddSingleton<ICarbonIntensityProvider>(sp => sp.GetRequiredService<ReplayProvider>());
-        if (wattTimeSection.Exists())
+        if (wattTimeSection.IsConfigured())
         {
             services.AddSingleton<ICarbonIntensityProvider>(sp => new WattTimeProvider(
                 NewHttpClient(), wattTime, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WattTimeProvider>>()));
         }
 
-        if (emSection.Exists())
+        if (emSection.IsConfigured())
         {
             services.AddSingleton<ICarbonIntensityProvider>(sp => new ElectricityMapsProvider(
                 NewHttpClient(), em, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ElectricityMapsProvider>>()));
         }
 
-        if (casdkSection.Exists())
+        if (casdkSection.IsConfigured())
         {
             services.AddSingleton<ICarbonIntensityProvider>(sp => new CarbonAwareSdkProvider(
                 NewHttpClient(), casdk, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CarbonAwareSdkProvider>>()));

@@ -58,8 +58,8 @@ public static class CarbonPipeline
         var simulated = Bind<SimulatedPoolOptions>(SimulatedPoolOptions.SectionName, o => simulate ? o.Validate() : []);
         var azureSection = configuration.GetSection(AzurePoolOptions.SectionName);
         var awsSection = configuration.GetSection(AwsPoolOptions.SectionName);
-        var azure = Bind<AzurePoolOptions>(AzurePoolOptions.SectionName, o => !simulate && azureSection.Exists() ? o.Validate() : []);
-        var aws = Bind<AwsPoolOptions>(AwsPoolOptions.SectionName, o => !simulate && awsSection.Exists() ? o.Validate() : []);
+        var azure = Bind<AzurePoolOptions>(AzurePoolOptions.SectionName, o => !simulate && azureSection.IsConfigured() ? o.Validate() : []);
+        var aws = Bind<AwsPoolOptions>(AwsPoolOptions.SectionName, o => !simulate && awsSection.IsConfigured() ? o.Validate() : []);
         if (problems.Count > 0)
         {
             throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
@@ -94,12 +94,12 @@ public static class CarbonPipeline
             }
             else
             {
-                if (azureSection.Exists())
+                if (azureSection.IsConfigured())
                 {
                     byCloud[CloudProvider.Azure] = new NodeBudgetGuard(new AzurePoolProvider(AzurePoolProvider.CreateArmClient(azure), azure, PoolResilience.ForAzure(resilience)), budget);
                 }
 
-                if (awsSection.Exists())
+                if (awsSection.IsConfigured())
                 {
                     byCloud[CloudProvider.Aws] = new NodeBudgetGuard(new AwsGaudiPoolProvider(AwsGaudiPoolProvider.CreateClient(aws), aws, PoolResilience.ForAws(resilience)), budget);
                 }
