@@ -19,6 +19,9 @@ root.Options.Add(connection);
 root.Subcommands.Add(JobCommands.Create(connection));
 root.Subcommands.Add(PlanCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(ForecastCommands.Create(connection));
+root.Subcommands.Add(EmissionsCommands.Create(connection));
+root.Subcommands.Add(LocalCommand.Create(connection));
 
 try
 {
