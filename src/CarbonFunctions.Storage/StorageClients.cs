@@ -21,7 +21,10 @@ public sealed class StorageClients
         }
         else
         {
-            var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId });
+            // The same convention as the Functions host's AzureWebJobsStorage__credential / __clientId settings.
+            Azure.Core.TokenCredential credential = string.Equals(options.Credential, "managedidentity", StringComparison.OrdinalIgnoreCase)
+                ? new ManagedIdentityCredential(options.ClientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(options.ClientId))
+                : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ClientId });
             var account = options.AccountName;
             Tables = new TableServiceClient(new Uri($"https://{account}.table.core.windows.net"), credential);
             Queues = new QueueServiceClient(new Uri($"https://{account}.queue.core.windows.net"), credential, queueOptions);

@@ -14,8 +14,11 @@ public sealed record StorageOptions
     /// <summary>The storage account name for identity-based access (DefaultAzureCredential).</summary>
     public string? AccountName { get; init; }
 
-    /// <summary>Client id of a user-assigned managed identity; the default credential chain otherwise.</summary>
-    public string? ManagedIdentityClientId { get; init; }
+    /// <summary>"managedidentity" to use the managed identity only (as in Azure); the default credential chain otherwise.</summary>
+    public string? Credential { get; init; }
+
+    /// <summary>Client id of a user-assigned managed identity.</summary>
+    public string? ClientId { get; init; }
 
     public string JobsQueue { get; init; } = "training-jobs";
     public string PoisonQueue { get; init; } = "training-jobs-poison";

@@ -26,8 +26,8 @@ public static class CliSettings
 
     public static StorageOptions Storage(IConfiguration configuration, string connection)
     {
-        var options = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
-        return Validated(options with { ConnectionString = connection }, options.Validate);
+        var options = (configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions()) with { ConnectionString = connection };
+        return Validated(options, options.Validate);
     }
 
     public static JobLimits Limits(IConfiguration configuration)

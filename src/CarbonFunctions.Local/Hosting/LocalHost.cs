@@ -45,24 +45,8 @@ public sealed class LocalHost(
     public async Task<int> PumpOnceAsync(CancellationToken cancellationToken = default)
     {
         var work = 0;
-        work += await DrainIntakeAsync(cancellationToken);
-        work += await DrainEventsAsync(cancellationToken);
-        if (options.SimulateWorkloads)
-        {
-            work += await FinishSimulatedWorkloadsAsync(cancellationToken);
-        }
-
+        // Periodic work first: at start-up the forecasts must be in before the first job is planned.
         var now = clock.GetUtcNow();
-        foreach (var due in await store.ListDueAsync(now, cancellationToken))
-        {
-            var before = due.State;
-            var after = await runner.ApplyAsync(due.Job.Id, new TimerFired(now), cancellationToken);
-            if (after is not null && after != before)
-            {
-                work++;
-            }
-        }
-
         foreach (var task in periodicTasks)
         {
             if (task.DueAt is null)
@@ -83,6 +67,24 @@ public sealed class LocalHost(
                     task.Schedule(now);
                 }
 
+                work++;
+            }
+        }
+
+        work += await DrainIntakeAsync(cancellationToken);
+        work += await DrainEventsAsync(cancellationToken);
+        if (options.SimulateWorkloads)
+        {
+            work += await FinishSimulatedWorkloadsAsync(cancellationToken);
+        }
+
+        now = clock.GetUtcNow();
+        foreach (var due in await store.ListDueAsync(now, cancellationToken))
+        {
+            var before = due.State;
+            var after = await runner.ApplyAsync(due.Job.Id, new TimerFired(now), cancellationToken);
+            if (after is not null && after != before)
+            {
                 work++;
             }
         }
@@ -157,7 +159,8 @@ public sealed class LocalHost(
 
                 try
                 {
-                    var result = await intake.HandleAsync(message.Body.ToString(), message.InsertedOn, cancellationToken);
+                    // Submission time is this host's clock (a virtual one in the demo), not the queue's wall clock.
+                    var result = await intake.HandleAsync(message.Body.ToString(), clock.GetUtcNow(), cancellationToken);
                     if (result.Outcome == IntakeOutcome.Rejected)
                     {
                         await intakeQueue.DeadLetterAsync(message, result.Reason!, cancellationToken);

@@ -7,7 +7,7 @@ namespace CarbonFunctions.Core.Tests.Jobs;
 public sealed class JobContractTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly JobLimits Limits = new() { MaxNodesPerJob = 8, AllowedRegions = ["westeurope", "northeurope", "westus", "eastus", "us-west-2"] };
+    private static readonly JobLimits Limits = new() { MaxNodesPerJob = 8, AllowedRegions = ["westeurope", "northeurope", "germanywestcentral", "spaincentral", "westus", "eastus", "us-east-1"] };
 
     internal static string SamplesDir => Path.Combine(FindRoot(), "samples", "jobs");
 
@@ -49,7 +49,7 @@ public sealed class JobContractTests
         Assert.Equal(2, job.Pool.MaxNodes);
         Assert.Equal(TimeSpan.FromHours(3), job.EstimatedDuration);
         Assert.Equal(new DateTimeOffset(2026, 12, 2, 0, 0, 0, TimeSpan.Zero), job.Deadline);
-        Assert.Equal(["westeurope", "northeurope"], job.Regions);
+        Assert.Equal(["germanywestcentral", "spaincentral"], job.Regions);
         Assert.False(job.IsElastic);
     }
 

@@ -1,0 +1,46 @@
+using CarbonFunctions.Core.Forecasts;
+using CarbonFunctions.Core.Telemetry;
+
+namespace CarbonFunctions.Core.Emissions;
+
+/// <summary>The result of streaming one telemetry file: what was read and the energy it holds.</summary>
+public sealed record TelemetryEnergy(TelemetryReadResult Read, EnergyProfile Profile);
+
+/// <summary>
+/// Telemetry file → emissions report, the whole pipeline without I/O of its own. The blob handler
+/// integrates first (to learn the run's interval), fetches intensities, then reports; the offline
+/// entry point (<c>carbonctl emissions compute</c>) has its intensity series already.
+/// </summary>
+public static class TelemetryEmissions
+{
+    /// <summary>Streams the file once and integrates its energy; bad content ends up in the problems.</summary>
+    public static TelemetryEnergy Integrate(Stream telemetry, TelemetryReadOptions readOptions, EmissionsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(readOptions);
+        ArgumentNullException.ThrowIfNull(options);
+        var integration = new TelemetryProblems(options.MaxProblems);
+        var integrator = new EnergyIntegrator(options.MaxGap, options.BinWidth, integration, options.MaxMissingIntervals);
+        var read = TelemetryReader.Read(telemetry, readOptions with { MaxProblems = options.MaxProblems }, integrator);
+        var profile = integrator.Complete();
+        var merged = read.Problems.Concat(integration.First).Take(options.MaxProblems).ToList();
+        return new TelemetryEnergy(read with { Problems = merged, ProblemCount = read.ProblemCount + integration.Count }, profile);
+    }
+
+    /// <summary>
+    /// Offline API: a telemetry stream and an intensity series (treated as actuals) to a report.
+    /// </summary>
+    public static EmissionsReport Compute(
+        Stream telemetry,
+        CarbonIntensitySeries? intensity,
+        EmissionsContext context,
+        EmissionsOptions options,
+        DateTimeOffset computedAt,
+        TelemetryReadOptions? readOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var energy = Integrate(telemetry, readOptions ?? new TelemetryReadOptions { TimeZone = context.TimeZone }, options);
+        var actuals = intensity is { Kind: SeriesKind.Actual } ? intensity : null;
+        var forecast = intensity is { Kind: SeriesKind.Forecast } ? intensity : null;
+        return EmissionsCalculator.Compute(energy.Read, energy.Profile, context, actuals, forecast, options, computedAt);
+    }
+}

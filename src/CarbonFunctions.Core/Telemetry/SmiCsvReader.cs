@@ -1,0 +1,361 @@
+using Sylvan.Data.Csv;
+
+namespace CarbonFunctions.Core.Telemetry;
+
+/// <summary>
+/// Streams nvidia-smi and hl-smi CSV (<c>--format=csv</c> with units, <c>nounits</c>, <c>noheader</c>)
+/// through Sylvan.Data.Csv. The power column preferred is <c>power.draw.average</c>, then
+/// <c>power.draw</c>, then <c>power.draw.instant</c>: a short average integrates better between polls than
+/// one instantaneous reading, and a row whose preferred value is [N/A] falls back to the next column.
+/// </summary>
+internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues values, TelemetryProblems problems, ITelemetrySink sink)
+{
+    private static readonly string[] PowerPreference = ["power.draw.average", "power.draw", "power.draw.instant"];
+    private static readonly string[] DevicePreference = ["index", "module_id", "uuid", "pci.bus_id", "bus_id", "serial"];
+
+    private readonly List<string> _deviceNames = [];
+    private readonly HashSet<string> _devicesInPoll = new(StringComparer.Ordinal);
+
+    private Layout? _layout;
+    private long _pollIndex = -1;
+    private long _pollFirstTicks;
+    private int _rowInPoll;
+    private bool _boundary = true;
+    private Pending _pending;
+    private long _samples;
+
+    public TelemetryFormat Format { get; private set; } = TelemetryFormat.NvidiaSmiCsv;
+
+    public long Samples => _samples;
+
+    public long Read(TelemetryStream stream)
+    {
+        using var text = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
+        var csvOptions = new CsvDataReaderOptions
+        {
+            HasHeaders = false,
+            Delimiter = ',',
+            BufferSize = 64 * 1024,
+            MaxBufferSize = Math.Max(64 * 1024, options.MaxLineLength * 2),
+        };
+        using var csv = CsvDataReader.Create(text, csvOptions);
+        long line = 0;
+        try
+        {
+            while (csv.Read())
+            {
+                line = csv.RowNumber;
+                if (!ReadRow(csv, line))
+                {
+                    return line;
+                }
+            }
+        }
+        catch (CsvRecordTooLargeException)
+        {
+            problems.Add(line + 1, $"a line is longer than {csvOptions.MaxBufferSize} characters (garbage or a NUL-padded tail); the rest of the file is ignored");
+            Flush();
+            return line + 1;
+        }
+
+        if (_pending.Valid)
+        {
+            if (stream.EndedWithNewline)
+            {
+                Flush();
+            }
+            else
+            {
+                problems.Add(_pending.Line, "the last line has no end of line (the file was cut off); its sample is not counted");
+            }
+        }
+
+        if (_layout is null)
+        {
+            problems.Add(0, "no rows with power readings were found");
+        }
+
+        return line;
+    }
+
+    private bool ReadRow(CsvDataReader csv, long line)
+    {
+        var fields = csv.RowFieldCount;
+        for (var i = 0; i < fields; i++)
+        {
+            var field = csv.GetFieldSpan(i);
+            if (field.Contains('\0'))
+            {
+                // Completed rows before this one ended with a newline, so they stand.
+                Flush();
+                problems.Add(line, field.Trim('\0').Trim().Length == 0 && i == 0
+                    ? "NUL bytes from here on (the poller was killed while writing); the rest of the file is ignored"
+                    : "line cut off by NUL bytes (the poller was killed while writing); it and the rest of the file are ignored");
+                return false;
+            }
+        }
+
+        if (fields == 0 || (fields == 1 && csv.GetFieldSpan(0).Trim().Length == 0))
+        {
+            _boundary = true;
+            return true;
+        }
+
+        if (_layout is null)
+        {
+            _layout = IsHeader(csv) ? FromHeader(csv, line) : FromFirstRow(csv, line);
+            if (_layout is null)
+            {
+                return false;
+            }
+
+            Format = _layout.Format;
+            if (_layout.IsHeader)
+            {
+                return true;
+            }
+        }
+        else if (_layout.IsHeader && IsHeader(csv))
+        {
+            // Pollers that append one hl-smi/nvidia-smi run per poll repeat the header each time.
+            _boundary = true;
+            return true;
+        }
+
+        var layout = _layout;
+        if (fields < layout.FieldCount)
+        {
+            problems.Add(line, $"has {fields} fields, expected {layout.FieldCount} (cut off or garbage); skipped");
+            return true;
+        }
+
+        long ticks = 0;
+        if (layout.Timestamp >= 0)
+        {
+            var stamp = csv.GetFieldSpan(layout.Timestamp);
+            if (!values.TryParseTimestamp(stamp, out ticks))
+            {
+                problems.Add(line, $"'{Shorten(stamp)}' is not a timestamp; skipped");
+                return true;
+            }
+        }
+
+        double? watts = null;
+        foreach (var column in layout.Power)
+        {
+            var text = csv.GetFieldSpan(column);
+            if (!TelemetryValues.TryParseQuantity(text, out var value))
+            {
+                problems.Add(line, $"power '{Shorten(text)}' is not a number; skipped");
+                return true;
+            }
+
+            if (value is not null)
+            {
+                watts = value;
+                break;
+            }
+        }
+
+        if (watts is null)
+        {
+            problems.Add(line, $"{layout.PowerName} is not available ([N/A] / [Not Supported]); skipped");
+            return true;
+        }
+
+        if (watts is < 0 or > 10_000)
+        {
+            problems.Add(line, $"power {watts} W is outside 0..10000 W; skipped");
+            return true;
+        }
+
+        var device = Device(csv, layout, ticks);
+        if (layout.Timestamp < 0)
+        {
+            if (options.PollStart is null || options.PollInterval is null)
+            {
+                problems.Add(line, "the file has no timestamp column: the upload must give pollStart and pollIntervalMs");
+                return false;
+            }
+
+            ticks = options.PollStart.Value.UtcTicks + (_pollIndex * options.PollInterval.Value.Ticks);
+        }
+
+        Flush();
+        _pending = new Pending(true, device, ticks, watts.Value, line);
+        return true;
+    }
+
+    private string Device(CsvDataReader csv, Layout layout, long ticks)
+    {
+        if (layout.Device >= 0)
+        {
+            var name = Intern(csv.GetFieldSpan(layout.Device).Trim());
+            if (layout.Timestamp < 0 && (_boundary || _devicesInPoll.Contains(name)))
+            {
+                NewPoll(ticks);
+            }
+
+            _boundary = false;
+            _devicesInPoll.Add(name);
+            return name;
+        }
+
+        // No device column: a device is its position within a poll (nvidia-smi lists GPUs in index order).
+        if (_boundary || (layout.Timestamp >= 0 && ticks - _pollFirstTicks > options.PollSplit.Ticks) || ticks < _pollFirstTicks)
+        {
+            NewPoll(ticks);
+        }
+
+        _boundary = false;
+        return RowName(_rowInPoll++);
+    }
+
+    private void NewPoll(long ticks)
+    {
+        _pollIndex++;
+        _pollFirstTicks = ticks;
+        _rowInPoll = 0;
+        _devicesInPoll.Clear();
+    }
+
+    private string RowName(int row)
+    {
+        while (_deviceNames.Count <= row)
+        {
+            _deviceNames.Add(_deviceNames.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return _deviceNames[row];
+    }
+
+    private string Intern(ReadOnlySpan<char> name)
+    {
+        foreach (var known in _deviceNames)
+        {
+            if (name.SequenceEqual(known))
+            {
+                return known;
+            }
+        }
+
+        var text = name.ToString();
+        _deviceNames.Add(text);
+        return text;
+    }
+
+    private void Flush()
+    {
+        if (_pending.Valid)
+        {
+            sink.Power(_pending.Device, _pending.Ticks, _pending.Watts, _pending.Line);
+            _samples++;
+            _pending = default;
+        }
+    }
+
+    /// <summary>Runs on every row (headers repeat in appended polls), so it compares spans without allocating.</summary>
+    private static bool IsHeader(CsvDataReader csv)
+    {
+        for (var i = 0; i < csv.RowFieldCount; i++)
+        {
+            var name = csv.GetFieldSpan(i).Trim();
+            var bracket = name.IndexOf('[');
+            if (bracket > 0)
+            {
+                name = name[..bracket].TrimEnd();
+            }
+
+            if (name.StartsWith("power.draw", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("timestamp", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("index", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("uuid", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("name", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private Layout? FromHeader(CsvDataReader csv, long line)
+    {
+        var names = new string[csv.RowFieldCount];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = ColumnName(csv.GetFieldSpan(i));
+        }
+
+        return FromNames(names, line, isHeader: true);
+    }
+
+    private Layout? FromFirstRow(CsvDataReader csv, long line)
+    {
+        if (options.Columns is { Count: > 0 } columns)
+        {
+            return FromNames([.. columns.Select(c => ColumnName(c.AsSpan()))], line, isHeader: false);
+        }
+
+        // No header and no column list: only values with units say which column is which.
+        var timestamp = -1;
+        var power = -1;
+        for (var i = 0; i < csv.RowFieldCount; i++)
+        {
+            var field = csv.GetFieldSpan(i).Trim();
+            if (timestamp < 0 && values.TryParseTimestamp(field, out _) && !double.TryParse(field, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                timestamp = i;
+            }
+            else if (power < 0 && field.EndsWith(" W", StringComparison.Ordinal))
+            {
+                power = i;
+            }
+        }
+
+        if (power < 0)
+        {
+            problems.Add(line, "CSV without a header and without units: give the query's column list (metadata 'columns', e.g. \"timestamp,index,power.draw\")");
+            return null;
+        }
+
+        return new Layout(TelemetryFormat.NvidiaSmiCsv, false, timestamp, [power], -1, "power.draw", csv.RowFieldCount);
+    }
+
+    private Layout? FromNames(string[] names, long line, bool isHeader)
+    {
+        var power = PowerPreference.Select(p => Array.IndexOf(names, p)).Where(i => i >= 0).ToArray();
+        if (power.Length == 0)
+        {
+            problems.Add(line, $"no power column ({string.Join(", ", PowerPreference)}) among: {string.Join(", ", names)}");
+            return null;
+        }
+
+        var device = DevicePreference.Select(d => Array.IndexOf(names, d)).FirstOrDefault(i => i >= 0, -1);
+        var format = names.Any(n => n.EndsWith(".aip", StringComparison.Ordinal) || n == "module_id") ? TelemetryFormat.HlSmiCsv : TelemetryFormat.NvidiaSmiCsv;
+        return new Layout(format, isHeader, Array.IndexOf(names, "timestamp"), power, device, names[power[0]], names.Length);
+    }
+
+    /// <summary>" power.draw [W]" → "power.draw": both tools put the unit in brackets in the header.</summary>
+    private static string ColumnName(ReadOnlySpan<char> field)
+    {
+        field = field.Trim();
+        var bracket = field.IndexOf('[');
+        if (bracket > 0)
+        {
+            field = field[..bracket].TrimEnd();
+        }
+
+        return field.ToString().ToLowerInvariant();
+    }
+
+    private static string Shorten(ReadOnlySpan<char> text)
+    {
+        text = text.Trim();
+        return text.Length <= 40 ? text.ToString() : string.Concat(text[..40], "...");
+    }
+
+    private sealed record Layout(TelemetryFormat Format, bool IsHeader, int Timestamp, int[] Power, int Device, string PowerName, int FieldCount);
+
+    private record struct Pending(bool Valid, string Device, long Ticks, double Watts, long Line);
+}

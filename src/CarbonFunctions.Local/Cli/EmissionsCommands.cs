@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Globalization;
+using CarbonFunctions.Core.Emissions;
+using CarbonFunctions.Core.Forecasts;
+using CarbonFunctions.Core.Telemetry;
+using CarbonFunctions.Storage;
+using CarbonFunctions.Storage.Reports;
+using Spectre.Console;
+
+namespace CarbonFunctions.Local.Cli;
+
+/// <summary><c>carbonctl emissions compute|show</c>.</summary>
+public static class EmissionsCommands
+{
+    public static Command Create(Option<string?> connection)
+    {
+        var emissions = new Command("emissions", "Energy and emissions from accelerator telemetry");
+        emissions.Subcommands.Add(Compute());
+        emissions.Subcommands.Add(Show(connection));
+        return emissions;
+    }
+
+    private static Command Compute()
+    {
+        var telemetry = new Option<FileInfo>("--telemetry") { Description = "nvidia-smi / hl-smi CSV, DCGM exporter text or JSON lines", Required = true };
+        var intensity = new Option<FileInfo>("--intensity") { Description = "Intensity trace: CSV of start,gCO2e/kWh or an Electricity Maps export", Required = true };
+        var pue = new Option<double?>("--pue") { Description = "Power usage effectiveness (default from Carbon:Emissions)" };
+        var tz = new Option<string?>("--tz") { Description = "IANA time zone of timestamps without an offset (default UTC)" };
+        var submitted = new Option<string?>("--submitted") { Description = "When the job was submitted (ISO 8601), for the run-at-submission counterfactual" };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var command = new Command("compute", "Compute energy and emissions offline (no storage)") { telemetry, intensity, pue, tz, submitted, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var telemetryFile = parse.GetValue(telemetry)!;
+            var traceFile = parse.GetValue(intensity)!;
+            foreach (var file in new[] { telemetryFile, traceFile })
+            {
+                if (!file.Exists)
+                {
+                    Output.Error($"{file.FullName} does not exist");
+                    return Output.InvalidInput;
+                }
+            }
+
+            var zoneName = parse.GetValue(tz);
+            var zone = zoneName is null ? TimeZoneInfo.Utc : TelemetryReadOptions.FindZone(zoneName);
+            if (zone is null)
+            {
+                Output.Error($"--tz '{zoneName}' is not a known time zone (use an IANA name such as Europe/Berlin)");
+                return Output.InvalidInput;
+            }
+
+            DateTimeOffset? submittedAt = null;
+            if (parse.GetValue(submitted) is { } text)
+            {
+                if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+                {
+                    Output.Error($"--submitted '{text}' is not an ISO 8601 timestamp");
+                    return Output.InvalidInput;
+                }
+
+                submittedAt = at;
+            }
+
+            if (parse.GetValue(pue) is <= 0 or > 5)
+            {
+                Output.Error("--pue must be between 0 and 5");
+                return Output.InvalidInput;
+            }
+
+            CarbonIntensitySeries series;
+            try
+            {
+                using var reader = new StreamReader(traceFile.FullName);
+                series = IntensityTraceReader.Read(reader, "trace", DateTimeOffset.UtcNow);
+            }
+            catch (FormatException ex)
+            {
+                Output.Error($"{traceFile.Name}: {ex.Message}");
+                return Output.InvalidInput;
+            }
+
+            var options = CliSettings.Bind<EmissionsOptions>(CliSettings.Load(), EmissionsOptions.SectionName, o => o.Validate());
+            var context = new EmissionsContext { JobId = Path.GetFileNameWithoutExtension(telemetryFile.Name), Source = telemetryFile.Name, Pue = parse.GetValue(pue), TimeZone = zone, SubmittedAt = submittedAt };
+            await using var stream = telemetryFile.OpenRead();
+            var report = TelemetryEmissions.Compute(stream, series, context, options, DateTimeOffset.UtcNow);
+            if (parse.GetValue(json))
+            {
+                Console.Out.WriteLine(report.ToJson());
+            }
+            else
+            {
+                Write(report);
+            }
+
+            return report.Status == ReportStatus.Failed ? Output.InvalidInput : Output.Ok;
+        });
+        return command;
+    }
+
+    private static Command Show(Option<string?> connection)
+    {
+        var id = new Argument<string>("ID") { Description = "The job id" };
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command("show", "Show a job's emissions report") { id, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var configuration = CliSettings.Load();
+            var clients = new StorageClients(CliSettings.Storage(configuration, CliSettings.ResolveConnection(parse.GetValue(connection), configuration)));
+            var report = await new EmissionsReportStore(clients.Blobs, clients.Tables, clients.Options.ReportsContainer).GetAsync(parse.GetValue(id)!, cancellationToken);
+            if (report is null)
+            {
+                Output.Error($"no emissions report for '{parse.GetValue(id)}' (telemetry arrives when the job's pool stops)");
+                return Output.NotFound;
+            }
+
+            if (parse.GetValue(json))
+            {
+                Console.Out.WriteLine(report.ToJson());
+            }
+            else
+            {
+                Write(report);
+            }
+
+            return Output.Ok;
+        });
+        return command;
+    }
+
+    private static void Write(EmissionsReport r)
+    {
+        AnsiConsole.MarkupLineInterpolated($"[bold]{r.JobId}[/] ({r.Format}, {r.Status}): {r.Devices.Count} device(s), {Output.Time(r.Start)} → {Output.Time(r.End)} ({r.Timezone})");
+        AnsiConsole.MarkupLineInterpolated($"Energy {r.EnergyKwh:0.###} kWh × PUE {r.Pue:0.##} = {r.FacilityEnergyKwh:0.###} kWh; emissions {r.EmissionsKg:0.###} kg CO2e (intensity: {r.IntensitySource}); coverage {r.Coverage.Fraction:P1}");
+        if (r.CounterfactualKg is { } counterfactual)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Run at submission instead: {counterfactual:0.###} kg; saved {r.SavingsKg:0.###} kg");
+        }
+
+        if (r.Sci is { } sci)
+        {
+            AnsiConsole.MarkupLineInterpolated($"SCI: {sci:0.######} kg per {r.SciUnit}");
+        }
+
+        foreach (var problem in r.Problems)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]line {problem.Line}:[/] {problem.Message}");
+        }
+    }
+}
