@@ -165,7 +165,7 @@ public static class JobOrchestration
             try
             {
                 var plan = await context.CallActivityAsync<JobPlan>(OrchestrationNames.PlanJob, new PlanRequest { Job = input.Job, State = state, At = Now }, _retry);
-                return PlanComparison.ChangesRemaining(state, plan) ? new JobReplanned(Now, plan) : null;
+                return state.WouldChangeRemainingPlan(plan) ? new JobReplanned(Now, plan) : null;
             }
             catch (TaskFailedException ex)
             {

@@ -151,15 +151,3 @@ public sealed record JobStatusSummary(JobStatus Status, string? Reason, DateTime
         return new(state.Status, reason, state.WakeAt, state.SlotIndex, state.Nodes, state.Region, state.Plan?.Slots.Count ?? 0);
     }
 }
-
-/// <summary>Whether a new plan changes anything for the slots a job has not run yet.</summary>
-public static class PlanComparison
-{
-    public static bool ChangesRemaining(JobState state, JobPlan plan)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(plan);
-        var remaining = state.Plan?.Slots.Skip(state.SlotIndex).ToList() ?? [];
-        return plan.Slots.Count > 0 && !plan.Slots.SequenceEqual(remaining);
-    }
-}

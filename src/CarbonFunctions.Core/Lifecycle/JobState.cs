@@ -71,5 +71,13 @@ public sealed record JobState
     /// <summary>The slot being waited for or run, if any.</summary>
     public PlannedSlot? CurrentSlot => Plan is { } plan && SlotIndex < plan.Slots.Count ? plan.Slots[SlotIndex] : null;
 
+    /// <summary>True when <paramref name="plan"/> differs from the slots this job has still to run (a re-plan worth sending).</summary>
+    public bool WouldChangeRemainingPlan(JobPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var remaining = Plan?.Slots.Skip(SlotIndex).ToList() ?? [];
+        return plan.Slots.Count > 0 && !plan.Slots.SequenceEqual(remaining);
+    }
+
     public static JobState New(string jobId, DateTimeOffset at) => new() { JobId = jobId, Status = JobStatus.Queued, UpdatedAt = at };
 }

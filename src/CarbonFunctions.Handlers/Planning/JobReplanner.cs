@@ -26,8 +26,7 @@ public sealed class JobReplanner(JobStore store, IJobPlanSource planner, JobRunn
             try
             {
                 var plan = await planner.PlanAsync(record.Job, record.State, now, cancellationToken);
-                var remaining = record.State.Plan?.Slots.Skip(record.State.SlotIndex).ToList() ?? [];
-                if (plan.Slots.Count == 0 || plan.Slots.SequenceEqual(remaining))
+                if (!record.State.WouldChangeRemainingPlan(plan))
                 {
                     continue;
                 }
