@@ -5,7 +5,7 @@ using Sylvan.Data.Csv;
 namespace CarbonFunctions.Core.Planning;
 
 /// <summary>
-/// Reads an intensity trace (for <c>carbonctl plan --trace</c> and replay) into a series. Accepted shapes:
+/// Reads an intensity trace (for <c>carbonctl plan --trace</c> as a forecast, <c>carbonctl emissions compute --intensity</c> as actuals) into a series. Accepted shapes:
 /// <c>start,gCO2e/kWh</c> (any header names: first column the start, second the intensity) and the
 /// Electricity Maps export, whose <c>Datetime (UTC)</c> and <c>Carbon Intensity gCO₂eq/kWh (direct)</c>
 /// columns are picked by name. Timestamps without an offset are UTC. Each point lasts until the next
@@ -21,7 +21,8 @@ public static class TraceCsv
         string region,
         DateTimeOffset generatedAt,
         string source = "trace",
-        SignalKind signal = SignalKind.Average)
+        SignalKind signal = SignalKind.Average,
+        SeriesKind kind = SeriesKind.Forecast)
     {
         ArgumentNullException.ThrowIfNull(reader);
         using var csv = CsvDataReader.Create(reader, new CsvDataReaderOptions { HasHeaders = true });
@@ -77,7 +78,7 @@ public static class TraceCsv
         return new CarbonIntensitySeries
         {
             Region = region,
-            Kind = SeriesKind.Forecast,
+            Kind = kind,
             Signal = signal,
             Source = source,
             GeneratedAt = generatedAt,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using CarbonFunctions.Core.Emissions;
 using CarbonFunctions.Core.Forecasts;
+using CarbonFunctions.Core.Planning;
 using CarbonFunctions.Core.Telemetry;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Reports;
@@ -72,7 +73,7 @@ public static class EmissionsCommands
             try
             {
                 using var reader = new StreamReader(traceFile.FullName);
-                series = IntensityTraceReader.Read(reader, "trace", DateTimeOffset.UtcNow);
+                series = TraceCsv.Read(reader, "trace", DateTimeOffset.UtcNow, traceFile.Name, kind: SeriesKind.Actual);
             }
             catch (FormatException ex)
             {

@@ -47,4 +47,14 @@ public sealed class TraceCsvTests
 
         Assert.Throws<FormatException>(() => TraceCsv.Read(new StringReader(csv), "eastus", DateTimeOffset.UnixEpoch));
     }
+
+    [Fact]
+    public void Reads_a_trace_as_actuals_when_asked()
+    {
+        var csv = "start,gCO2e/kWh\n2026-01-01T00:00:00Z,100\n2026-01-01T00:30:00Z,200.5\n";
+        var series = TraceCsv.Read(new StringReader(csv), "gb", DateTimeOffset.UnixEpoch, kind: Core.Forecasts.SeriesKind.Actual);
+
+        Assert.Equal(Core.Forecasts.SeriesKind.Actual, series.Kind);
+        Assert.Equal(200.5, series.IntensityAt(new DateTimeOffset(2026, 1, 1, 0, 45, 0, TimeSpan.Zero)));
+    }
 }
