@@ -14,24 +14,32 @@ param location string = resourceGroup().location
 @description('Resource group (same subscription) holding the GPU VMs/scale sets; the app is Virtual Machine Contributor there only.')
 param poolResourceGroupName string
 
-@description('Forecast source: watttime, electricitymaps, carbonintensityuk or carbonawaresdk.')
+@description('Named region mapping of the shipped regions.json: default (Electricity Maps and GB Carbon Intensity) or watttime. Replay is for local runs.')
 @allowed([
+  'default'
   'watttime'
-  'electricitymaps'
-  'carbonintensityuk'
-  'carbonawaresdk'
 ])
-param forecastProvider string = 'carbonintensityuk'
+param regionMapping string = 'default'
 
 @description('NCRONTAB (six fields) of the forecast ingestion timer.')
 param forecastSchedule string = '0 */30 * * * *'
 
 param wattTimeUsername string = ''
 
-@description('Base URL of a Carbon Aware SDK WebAPI, when forecastProvider is carbonawaresdk.')
+@description('Base URL of a Carbon Aware SDK WebAPI; empty when not used.')
 param carbonAwareSdkBaseUrl string = ''
 
+@description('ScaleSet: one VM scale set per pool; TaggedVms: pre-created VMs carrying the pool tag.')
+@allowed([
+  'ScaleSet'
+  'TaggedVms'
+])
+param azurePoolMode string = 'ScaleSet'
+
 param awsRegion string = 'us-east-1'
+
+@description('EC2 launch template the AWS pools launch from; empty to start and stop pre-created tagged instances.')
+param awsLaunchTemplateId string = ''
 
 @minValue(1)
 param maxNodesPerJob int = 16
@@ -41,7 +49,7 @@ param maxTotalNodes int = 32
 
 param defaultPlannerPolicy string = 'best-window'
 
-@description('Power usage effectiveness of the data centres, as a decimal string.')
+@description('Default power usage effectiveness of the data centres, as a decimal string.')
 param pue string = '1.2'
 
 @secure()
@@ -179,14 +187,17 @@ module functionApp 'modules/functionapp.bicep' = {
       Carbon__Planner__DefaultPolicy: defaultPlannerPolicy
       Carbon__Planner__MaxForecastAge: '06:00:00'
       Carbon__Forecasts__Schedule: forecastSchedule
-      Carbon__Forecasts__Provider: forecastProvider
+      Carbon__Forecasts__RegionMap__Mapping: regionMapping
       Carbon__Forecasts__WattTime__Username: wattTimeUsername
       Carbon__Forecasts__CarbonAwareSdk__BaseUrl: carbonAwareSdkBaseUrl
+      Carbon__Pools__Simulate: 'false'
       Carbon__Pools__MaxTotalNodes: string(maxTotalNodes)
       Carbon__Pools__Azure__SubscriptionId: subscription().subscriptionId
       Carbon__Pools__Azure__ResourceGroup: poolResourceGroupName
+      Carbon__Pools__Azure__Mode: azurePoolMode
       Carbon__Pools__Aws__Region: awsRegion
-      Carbon__Emissions__Pue: pue
+      Carbon__Pools__Aws__LaunchTemplateId: awsLaunchTemplateId
+      Carbon__Emissions__DefaultPue: pue
     }
   }
   // The host starts as soon as the site exists: its storage and Key Vault roles must be in place first.

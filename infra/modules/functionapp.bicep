@@ -85,11 +85,12 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
 }
 
 // Unversioned references follow secret rotation (the platform re-reads within a day, or on restart).
+// The AWS keys carry the names the AWS SDK's default credential chain reads from the environment.
 var secretSettings = {
   Carbon__Forecasts__WattTime__Password: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/watttime-password)'
-  Carbon__Forecasts__ElectricityMaps__ApiKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/electricitymaps-api-key)'
-  Carbon__Pools__Aws__AccessKeyId: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/aws-access-key-id)'
-  Carbon__Pools__Aws__SecretAccessKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/aws-secret-access-key)'
+  Carbon__Forecasts__ElectricityMaps__ApiToken: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/electricitymaps-api-key)'
+  AWS_ACCESS_KEY_ID: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/aws-access-key-id)'
+  AWS_SECRET_ACCESS_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/aws-secret-access-key)'
 }
 
 var platformSettings = {

@@ -54,21 +54,26 @@ resource "azurerm_function_app_flex_consumption" "this" {
     Carbon__Planner__DefaultPolicy  = var.default_planner_policy
     Carbon__Planner__MaxForecastAge = "06:00:00"
 
-    Carbon__Forecasts__Schedule                = var.forecast_schedule
-    Carbon__Forecasts__Provider                = var.forecast_provider
-    Carbon__Forecasts__WattTime__Username      = var.watttime_username
-    Carbon__Forecasts__WattTime__Password      = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=watttime-password)"
-    Carbon__Forecasts__ElectricityMaps__ApiKey = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=electricitymaps-api-key)"
-    Carbon__Forecasts__CarbonAwareSdk__BaseUrl = var.carbon_aware_sdk_base_url
+    Carbon__Forecasts__Schedule                  = var.forecast_schedule
+    Carbon__Forecasts__RegionMap__Mapping        = var.region_mapping
+    Carbon__Forecasts__WattTime__Username        = var.watttime_username
+    Carbon__Forecasts__WattTime__Password        = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=watttime-password)"
+    Carbon__Forecasts__ElectricityMaps__ApiToken = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=electricitymaps-api-key)"
+    Carbon__Forecasts__CarbonAwareSdk__BaseUrl   = var.carbon_aware_sdk_base_url
 
+    Carbon__Pools__Simulate              = "false"
     Carbon__Pools__MaxTotalNodes         = tostring(var.max_total_nodes)
     Carbon__Pools__Azure__SubscriptionId = data.azurerm_client_config.current.subscription_id
     Carbon__Pools__Azure__ResourceGroup  = var.pool_resource_group_name
+    Carbon__Pools__Azure__Mode           = var.azure_pool_mode
     Carbon__Pools__Aws__Region           = var.aws_region
-    Carbon__Pools__Aws__AccessKeyId      = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=aws-access-key-id)"
-    Carbon__Pools__Aws__SecretAccessKey  = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=aws-secret-access-key)"
+    Carbon__Pools__Aws__LaunchTemplateId = var.aws_launch_template_id
 
-    Carbon__Emissions__Pue = var.pue
+    # AWS credentials are not options: the AWS SDK's default chain reads these environment variables.
+    AWS_ACCESS_KEY_ID     = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=aws-access-key-id)"
+    AWS_SECRET_ACCESS_KEY = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=aws-secret-access-key)"
+
+    Carbon__Emissions__DefaultPue = var.pue
   }
 
   tags = merge(local.tags, { "azd-service-name" = "api" })

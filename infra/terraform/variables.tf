@@ -19,13 +19,14 @@ variable "pool_resource_group_name" {
   type        = string
 }
 
-variable "forecast_provider" {
-  type    = string
-  default = "carbonintensityuk"
+variable "region_mapping" {
+  description = "Named region mapping of the shipped regions.json: default (Electricity Maps and GB Carbon Intensity) or watttime."
+  type        = string
+  default     = "default"
 
   validation {
-    condition     = contains(["watttime", "electricitymaps", "carbonintensityuk", "carbonawaresdk"], var.forecast_provider)
-    error_message = "forecast_provider must be watttime, electricitymaps, carbonintensityuk or carbonawaresdk."
+    condition     = contains(["default", "watttime"], var.region_mapping)
+    error_message = "region_mapping must be default or watttime (replay is for local runs)."
   }
 }
 
@@ -45,9 +46,26 @@ variable "carbon_aware_sdk_base_url" {
   default = ""
 }
 
+variable "azure_pool_mode" {
+  description = "ScaleSet: one VM scale set per pool; TaggedVms: pre-created VMs carrying the pool tag."
+  type        = string
+  default     = "ScaleSet"
+
+  validation {
+    condition     = contains(["ScaleSet", "TaggedVms"], var.azure_pool_mode)
+    error_message = "azure_pool_mode must be ScaleSet or TaggedVms."
+  }
+}
+
 variable "aws_region" {
   type    = string
   default = "us-east-1"
+}
+
+variable "aws_launch_template_id" {
+  description = "EC2 launch template the AWS pools launch from; empty to start and stop pre-created tagged instances."
+  type        = string
+  default     = ""
 }
 
 variable "max_nodes_per_job" {
@@ -66,7 +84,7 @@ variable "default_planner_policy" {
 }
 
 variable "pue" {
-  description = "Power usage effectiveness, as a decimal string."
+  description = "Default power usage effectiveness, as a decimal string."
   type        = string
   default     = "1.2"
 }

@@ -84,7 +84,29 @@ public class AppSettingsParityTests(BicepTemplate bicep, TerraformConfig terrafo
     [Fact]
     public void Secret_settings_are_empty_in_the_local_sample()
     {
-        Assert.All(Catalog.Where(s => s.IsSecret), s => Assert.Equal(string.Empty, LocalSettings[s.Name]));
+        var local = Catalog.Where(s => s.IsSecret && s.InLocalSettings).ToList();
+
+        Assert.NotEmpty(local);
+        Assert.All(local, s => Assert.Equal(string.Empty, LocalSettings[s.Name]));
+    }
+
+    [Fact]
+    public void Pools_are_real_in_azure_and_simulated_locally()
+    {
+        Assert.Equal("false", bicep.AppSettings[AppSettingNames.PoolsSimulate]);
+        Assert.Equal("false", TerraformAppSettings[AppSettingNames.PoolsSimulate]);
+        Assert.Equal("true", LocalSettings[AppSettingNames.PoolsSimulate]);
+    }
+
+    [Fact]
+    public void Aws_credentials_carry_the_names_the_aws_sdk_reads_from_the_environment()
+    {
+        // Amazon's default credential chain reads exactly these variables; app settings are environment variables.
+        string[] sdkNames = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
+
+        Assert.All(sdkNames, name => Assert.True(Catalog.Single(s => s.Name == name).IsSecret, name));
+        Assert.All(sdkNames, name => Assert.Contains("@Microsoft.KeyVault(SecretUri=", bicep.AppSettings[name], StringComparison.Ordinal));
+        Assert.All(sdkNames, name => Assert.StartsWith("@Microsoft.KeyVault(", TerraformAppSettings[name], StringComparison.Ordinal));
     }
 
     [Fact]

@@ -45,10 +45,12 @@ public class SecretScanTests
 
     [Theory]
     [InlineData("\"password\": \"hunter2hunter2\"", true)]
-    [InlineData("\"Carbon__Forecasts__ElectricityMaps__ApiKey\": \"abc123realkey\"", true)]
+    [InlineData("\"Carbon__Forecasts__ElectricityMaps__ApiToken\": \"abc123realtoken\"", true)]
+    [InlineData("\"Carbon__Forecasts__CarbonAwareSdk__ApiKey\": \"abc123realkey\"", true)]
+    [InlineData("\"AWS_SECRET_ACCESS_KEY\": \"abc123realsecret\"", true)]
     [InlineData("\"password\": \"\"", false)]
     [InlineData("\"password\": \"<your WattTime password>\"", false)]
-    [InlineData("\"Carbon__Pools__Aws__SecretAccessKey\": \"@Microsoft.KeyVault(VaultName=kv;SecretName=aws-secret-access-key)\"", false)]
+    [InlineData("\"AWS_SECRET_ACCESS_KEY\": \"@Microsoft.KeyVault(VaultName=kv;SecretName=aws-secret-access-key)\"", false)]
     [InlineData("\"password\": \"${WATTTIME_PASSWORD}\"", false)]
     public void Flags_literal_credentials_in_json_only_when_they_are_not_placeholders(string line, bool flagged)
     {

@@ -74,6 +74,6 @@ public static partial class SecretScanner
     [GeneratedRegex(@"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")]
     private static partial Regex PrivateKey();
 
-    [GeneratedRegex(@"""(?<name>[^""]*(?:password|secret|apikey|api_key|accesskey|access_key)[^""]*)""\s*:\s*""(?<value>[^""]*)""", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"""(?<name>[^""]*(?:password|secret|apikey|api_key|accesskey|access_key|(?:api|auth)[-_]?token)[^""]*)""\s*:\s*""(?<value>[^""]*)""", RegexOptions.IgnoreCase)]
     private static partial Regex JsonCredential();
 }

@@ -59,21 +59,28 @@ public static class AppSettingNames
     public const string PlannerMaxForecastAge = "Carbon__Planner__MaxForecastAge";
 
     public const string ForecastsSchedule = "Carbon__Forecasts__Schedule";
-    public const string ForecastsProvider = "Carbon__Forecasts__Provider";
+    public const string ForecastsRegionMapMapping = "Carbon__Forecasts__RegionMap__Mapping";
     public const string ForecastsWattTimeUsername = "Carbon__Forecasts__WattTime__Username";
     public const string ForecastsWattTimePassword = "Carbon__Forecasts__WattTime__Password";
-    public const string ForecastsElectricityMapsApiKey = "Carbon__Forecasts__ElectricityMaps__ApiKey";
+    public const string ForecastsElectricityMapsApiToken = "Carbon__Forecasts__ElectricityMaps__ApiToken";
     public const string ForecastsCarbonAwareSdkBaseUrl = "Carbon__Forecasts__CarbonAwareSdk__BaseUrl";
-    public const string ForecastsReplayPath = "Carbon__Forecasts__Replay__Path";
+    public const string ForecastsReplayDirectory = "Carbon__Forecasts__Replay__Directory";
 
+    public const string PoolsSimulate = "Carbon__Pools__Simulate";
     public const string PoolsMaxTotalNodes = "Carbon__Pools__MaxTotalNodes";
     public const string PoolsAzureSubscriptionId = "Carbon__Pools__Azure__SubscriptionId";
     public const string PoolsAzureResourceGroup = "Carbon__Pools__Azure__ResourceGroup";
+    public const string PoolsAzureMode = "Carbon__Pools__Azure__Mode";
     public const string PoolsAwsRegion = "Carbon__Pools__Aws__Region";
-    public const string PoolsAwsAccessKeyId = "Carbon__Pools__Aws__AccessKeyId";
-    public const string PoolsAwsSecretAccessKey = "Carbon__Pools__Aws__SecretAccessKey";
+    public const string PoolsAwsLaunchTemplateId = "Carbon__Pools__Aws__LaunchTemplateId";
 
-    public const string EmissionsPue = "Carbon__Emissions__Pue";
+    /// <summary>AWS credentials are not options: the AWS SDK's default credential chain reads these environment variables.</summary>
+    public const string AwsAccessKeyId = "AWS_ACCESS_KEY_ID";
+
+    /// <inheritdoc cref="AwsAccessKeyId"/>
+    public const string AwsSecretAccessKey = "AWS_SECRET_ACCESS_KEY";
+
+    public const string EmissionsDefaultPue = "Carbon__Emissions__DefaultPue";
 
     /// <summary>Every setting, in the order the templates list them.</summary>
     public static IReadOnlyList<AppSetting> All { get; } =
@@ -99,20 +106,25 @@ public static class AppSettingNames
         new(PlannerMaxForecastAge, SettingScope.Everywhere, "Forecasts older than this are stale (TimeSpan, default 06:00:00)."),
 
         new(ForecastsSchedule, SettingScope.Everywhere, "NCRONTAB schedule of the forecast ingestion timer (six fields)."),
-        new(ForecastsProvider, SettingScope.Everywhere, "watttime, electricitymaps, carbonintensityuk, carbonawaresdk or replay."),
+        new(ForecastsRegionMapMapping, SettingScope.Everywhere, "Named mapping of regions.json (region to provider and zone): default, watttime or replay."),
         new(ForecastsWattTimeUsername, SettingScope.Everywhere, "WattTime account name."),
         new(ForecastsWattTimePassword, SettingScope.Everywhere, "WattTime password.", "watttime-password"),
-        new(ForecastsElectricityMapsApiKey, SettingScope.Everywhere, "Electricity Maps auth-token.", "electricitymaps-api-key"),
+        new(ForecastsElectricityMapsApiToken, SettingScope.Everywhere, "Electricity Maps auth-token.", "electricitymaps-api-key"),
         new(ForecastsCarbonAwareSdkBaseUrl, SettingScope.Everywhere, "Base URL of a Carbon Aware SDK WebAPI deployment."),
-        new(ForecastsReplayPath, SettingScope.LocalOnly, "Folder or file replayed as forecasts by the replay provider."),
+        new(ForecastsReplayDirectory, SettingScope.LocalOnly, "Folder the replay mapping's zone paths are relative to; empty = the nearest samples/carbon."),
 
+        new(PoolsSimulate, SettingScope.Everywhere, "true: one simulated cloud stands in for Azure and AWS (local runs); false in Azure."),
         new(PoolsMaxTotalNodes, SettingScope.Everywhere, "Nodes that may run at once across all pools (default 32)."),
         new(PoolsAzureSubscriptionId, SettingScope.Everywhere, "Subscription holding the Azure GPU pools."),
         new(PoolsAzureResourceGroup, SettingScope.Everywhere, "Resource group holding the Azure GPU pools (the identity is VM Contributor there only)."),
+        new(PoolsAzureMode, SettingScope.Everywhere, "ScaleSet (one scale set per pool) or TaggedVms (pre-created VMs carrying the pool tag)."),
         new(PoolsAwsRegion, SettingScope.Everywhere, "AWS region of the Gaudi (DL1) pools."),
-        new(PoolsAwsAccessKeyId, SettingScope.Everywhere, "AWS access key id.", "aws-access-key-id"),
-        new(PoolsAwsSecretAccessKey, SettingScope.Everywhere, "AWS secret access key.", "aws-secret-access-key"),
+        new(PoolsAwsLaunchTemplateId, SettingScope.Everywhere, "EC2 launch template the pools launch from; empty = start and stop pre-created tagged instances."),
 
-        new(EmissionsPue, SettingScope.Everywhere, "Power usage effectiveness applied to measured energy (default 1.2)."),
+        // Locally the SDK's chain also finds a profile (~/.aws, AWS_PROFILE), and simulated pools need none.
+        new(AwsAccessKeyId, SettingScope.AzureOnly, "AWS access key id, read by the AWS SDK's default credential chain.", "aws-access-key-id"),
+        new(AwsSecretAccessKey, SettingScope.AzureOnly, "AWS secret access key, read by the AWS SDK's default credential chain.", "aws-secret-access-key"),
+
+        new(EmissionsDefaultPue, SettingScope.Everywhere, "Power usage effectiveness applied where no provider or region figure is set (default 1.2)."),
     ];
 }
