@@ -8,11 +8,15 @@ public static class ConfigurationSections
     /// <summary>
     /// True when any key under the section has a non-empty value. App settings templates list every setting,
     /// secrets and optional providers included, often as empty strings; an empty section means "not used",
-    /// not "misconfigured".
+    /// not "misconfigured". An unresolved Key Vault reference (App Service passes the reference text itself when
+    /// the secret does not exist) counts as empty too.
     /// </summary>
     public static bool IsConfigured(this IConfigurationSection section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        return !string.IsNullOrEmpty(section.Value) || section.GetChildren().Any(IsConfigured);
+        return HasValue(section.Value) || section.GetChildren().Any(IsConfigured);
     }
+
+    private static bool HasValue(string? value) =>
+        !string.IsNullOrEmpty(value) && !value.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
 }
