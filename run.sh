@@ -27,7 +27,7 @@ write_solution_filter() {
   if [ -f "${FUNCTIONS_PROJECTS[0]}" ]; then
     if ! dotnet restore "${FUNCTIONS_PROJECTS[0]}" --verbosity quiet >"$ART/functions-restore.log" 2>&1; then
       if grep -qE 'NU110[123]' "$ART/functions-restore.log"; then
-        echo "NOTE: leaving out CarbonFunctions.App and CarbonFunctions.App.Tests: this package source lacks the Azure Functions worker / Durable Task packages ($(grep -oE 'NU110[123]: [^.]*' "$ART/functions-restore.log" | head -1))."
+        echo "NOTE: leaving out CarbonFunctions.App and CarbonFunctions.App.Tests: this package source lacks the Azure Functions worker / Durable Task packages ($(grep -oE 'NU110[123]: Unable to find package [A-Za-z0-9.]+' "$ART/functions-restore.log" | head -1))."
         excluded=("${FUNCTIONS_PROJECTS[@]}")
       else
         cat "$ART/functions-restore.log"
