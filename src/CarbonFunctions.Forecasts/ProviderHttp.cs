@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using CarbonFunctions.Core.Forecasts;
 using Microsoft.Extensions.Logging;
+using CarbonFunctions.Forecasts.Resilience;
 using Polly;
 
 namespace CarbonFunctions.Forecasts;
@@ -15,6 +16,18 @@ namespace CarbonFunctions.Forecasts;
 internal sealed class ProviderHttp(string provider, HttpClient http, ResiliencePipeline<HttpResponseMessage> pipeline, ILogger logger)
 {
     public string Provider => provider;
+
+    /// <summary>
+    /// The one way a provider gets its HTTP access: base address from its options, and its own resilience
+    /// pipeline. Network waits (backoff, attempt timeout) run on real time even when the host runs on a
+    /// virtual clock; the provider's TimeProvider only tells what "now" is.
+    /// </summary>
+    public static ProviderHttp Create(string provider, HttpClient http, Uri? baseUrl, ForecastResilienceOptions resilience, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        http.BaseAddress ??= baseUrl;
+        return new ProviderHttp(provider, http, ForecastResilience.Create(provider, resilience, TimeProvider.System), logger);
+    }
 
     public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken)
     {

@@ -9,7 +9,9 @@ public class SecretScanTests
     [Fact]
     public void Flags_a_storage_account_key_in_a_connection_string()
     {
-        var text = $"x = \"DefaultEndpointsProtocol=https;AccountName=prod;AccountKey={FakeAccountKey};EndpointSuffix=core.windows.net\"";
+        // The protocol part is joined at run time so that this source line itself does not look like a connection string.
+        var protocol = "DefaultEndpointsProtocol=" + "https";
+        var text = $"x = \"{protocol};AccountName=prod;AccountKey={FakeAccountKey};EndpointSuffix=core.windows.net\"";
 
         var finding = Assert.Single(SecretScanner.Scan("settings.cs", text));
 

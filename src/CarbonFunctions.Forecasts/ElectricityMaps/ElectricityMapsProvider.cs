@@ -23,13 +23,7 @@ public sealed class ElectricityMapsProvider : ICarbonIntensityProvider
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _time = time;
-        http.BaseAddress ??= options.BaseUrl;
-        _http = new ProviderHttp(ProviderName, http, ForecastResilience.Create(
-            ProviderName,
-            options.Resilience,
-            // Network waits (backoff, attempt timeout) are real seconds even when the host runs on a
-            // virtual clock; `time` only tells what "now" is.
-            TimeProvider.System), logger);
+        _http = ProviderHttp.Create(ProviderName, http, options.BaseUrl, options.Resilience, logger);
     }
 
     public string Name => ProviderName;

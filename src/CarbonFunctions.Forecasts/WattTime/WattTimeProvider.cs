@@ -30,13 +30,7 @@ public sealed class WattTimeProvider : ICarbonIntensityProvider, IDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        http.BaseAddress ??= options.BaseUrl;
-        _http = new ProviderHttp(ProviderName, http, ForecastResilience.Create(
-            ProviderName,
-            options.Resilience,
-            // Network waits (backoff, attempt timeout) are real seconds even when the host runs on a
-            // virtual clock; `time` only tells what "now" is.
-            TimeProvider.System), logger);
+        _http = ProviderHttp.Create(ProviderName, http, options.BaseUrl, options.Resilience, logger);
     }
 
     public string Name => ProviderName;
