@@ -16,6 +16,9 @@ public sealed class DemoTests
         Assert.Equal(0, summary.PoolsLeftRunning);
         Assert.All(summary.Jobs, j => Assert.True(j.Ended <= j.Deadline, $"{j.Id} ended {j.Ended} after its deadline {j.Deadline}"));
 
+        // The forecast timer ran before intake, so every job was planned on a forecast (emissions known, not zero).
+        Assert.All(summary.Jobs, j => Assert.True(j.PlannedKg > 0, $"{j.Id} was planned without a forecast"));
+
         // The planner never plans worse than running at once, by its own forecast.
         Assert.All(summary.Jobs, j => Assert.True(j.PlannedKg <= j.RunNowKg + 1e-9, $"{j.Id}: planned {j.PlannedKg} kg > run-now {j.RunNowKg} kg"));
 

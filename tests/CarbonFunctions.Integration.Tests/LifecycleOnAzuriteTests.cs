@@ -182,4 +182,24 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         public Task<Core.Planning.JobPlan> PlanAsync(TrainingJob job, JobState? state, DateTimeOffset now, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("forecast store unreachable");
     }
+
+    [Fact]
+    public async Task Periodic_tasks_run_on_their_cron_schedule_on_the_virtual_clock()
+    {
+        var clients = await NewAccountAsync();
+        var rig = Build(clients, new CountingPoolProvider(), new FixedPlanSource(), new VirtualClock(Start));
+        var runs = new List<DateTimeOffset>();
+        var schedule = new CarbonFunctions.Handlers.Forecasts.ForecastSchedule("0 */30 * * * *");
+        var ingestion = new PeriodicTask("forecast-ingestion", schedule.NextRunAfter, _ =>
+        {
+            runs.Add(rig.Clock.GetUtcNow());
+            return Task.CompletedTask;
+        });
+        var host = new LocalHost(rig.Intake, rig.Events, new JobIntake(rig.Store, new FixedPlanSource(), rig.Runner, new JobLimits(), rig.Clock, NullLogger<JobIntake>.Instance), rig.Runner, rig.Store, [ingestion], rig.Clock, new LocalHostOptions(), NullLogger<LocalHost>.Instance);
+
+        await host.RunAsync(() => Task.FromResult(rig.Clock.GetUtcNow() >= Start.AddHours(3)));
+
+        // At start-up, then every half hour on the clock: 00:00, 00:30, ... 02:30 (the loop stops on reaching 03:00).
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => Start.AddMinutes(30 * i)).ToArray(), runs.ToArray());
+    }
 }
