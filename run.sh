@@ -9,10 +9,6 @@ ROOT=$(pwd)
 ART="$ROOT/artifacts"
 mkdir -p "$ART"
 
-# Projects that need the Azure Functions isolated worker and Durable Task packages. They build wherever the
-# full NuGet registry is reachable; on a package source that lacks those packages they are left out.
-FUNCTIONS_PROJECTS=(src/CarbonFunctions.App/CarbonFunctions.App.csproj tests/CarbonFunctions.App.Tests/CarbonFunctions.App.Tests.csproj)
-
 install_node_tools() {
   if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "Installing Azurite and the HCL parser from package-lock.json (npm ci)..."
@@ -20,37 +16,22 @@ install_node_tools() {
   fi
 }
 
-# Writes artifacts/build.slnf: every project of the solution, less the Functions projects when their packages
-# cannot be restored here. Prints the one line that says so.
-write_solution_filter() {
-  local excluded=()
-  if [ -f "${FUNCTIONS_PROJECTS[0]}" ]; then
-    if ! dotnet restore "${FUNCTIONS_PROJECTS[0]}" --verbosity quiet >"$ART/functions-restore.log" 2>&1; then
-      if grep -qE 'NU110[123]' "$ART/functions-restore.log"; then
-        echo "NOTE: leaving out CarbonFunctions.App and CarbonFunctions.App.Tests: this package source lacks the Azure Functions worker / Durable Task packages ($(grep -oE 'NU110[123]: Unable to find package [A-Za-z0-9.]+' "$ART/functions-restore.log" | head -1))."
-        excluded=("${FUNCTIONS_PROJECTS[@]}")
-      else
-        cat "$ART/functions-restore.log"
-        echo "error: restoring the Functions app failed for a reason other than missing packages" >&2
-        exit 1
-      fi
-    fi
+# Restores the whole solution, the Functions app and its tests included. A restore failure stops the build
+# with the restore's own errors and one line naming the package that could not be had.
+restore() {
+  echo "Restoring NuGet packages (dotnet restore)..."
+  if ! dotnet restore CarbonFunctions.sln --verbosity quiet >"$ART/restore.log" 2>&1; then
+    grep -E 'error' "$ART/restore.log" | sort -u >&2 || cat "$ART/restore.log" >&2
+    echo "error: dotnet restore failed; the package source must serve every package in Directory.Packages.props ($(grep -oE 'NU1[0-9]{3}: [^[]*' "$ART/restore.log" | head -1))." >&2
+    exit 1
   fi
-  node -e '
-    const fs = require("fs");
-    const excluded = new Set(process.argv.slice(1));
-    const sln = fs.readFileSync("CarbonFunctions.sln", "utf8");
-    const projects = [...sln.matchAll(/"([^"]+\.csproj)"/g)].map(m => m[1].replace(/\\/g, "/"))
-      .filter(p => !excluded.has(p));
-    fs.writeFileSync("artifacts/build.slnf", JSON.stringify({ solution: { path: "../CarbonFunctions.sln", projects: projects.map(p => p.replace(/\//g, "\\")) } }, null, 2));
-  ' "${excluded[@]}"
 }
 
 build() {
   install_node_tools
-  write_solution_filter
+  restore
   echo "Building (dotnet build)..."
-  dotnet build "$ART/build.slnf" --configuration Release --nologo --verbosity quiet -clp:NoSummary
+  dotnet build CarbonFunctions.sln --no-restore --configuration Release --nologo --verbosity quiet -clp:NoSummary
 }
 
 case "${1:-}" in
@@ -66,7 +47,7 @@ case "${1:-}" in
     build
     rm -rf "$ART/test-results"
     status=0
-    dotnet test "$ART/build.slnf" --configuration Release --no-build --nologo --verbosity quiet \
+    dotnet test CarbonFunctions.sln --configuration Release --no-build --nologo --verbosity quiet \
       --logger "trx" --results-directory "$ART/test-results" || status=$?
     node -e '
       const fs = require("fs"), path = require("path");
