@@ -24,6 +24,9 @@ param regionMapping string = 'default'
 @description('NCRONTAB (six fields) of the forecast ingestion timer.')
 param forecastSchedule string = '0 */30 * * * *'
 
+@description('NCRONTAB (six fields) of the reconciler that stops orphaned pools.')
+param reconcilerSchedule string = '0 */10 * * * *'
+
 param wattTimeUsername string = ''
 
 @description('Base URL of a Carbon Aware SDK WebAPI; empty when not used.')
@@ -91,6 +94,12 @@ var storageAccountName = 'stcarbon${take(resourceToken, 16)}'
 var applicationInsightsName = 'appi-carbon-${resourceToken}'
 var deploymentContainerName = 'app-package'
 
+// Queue and container names: created by the storage module, bound by the triggers through the same app settings that
+// carbonctl reads; the dead-letter queues carry the Functions runtime's '-poison' suffix.
+var jobsQueueName = 'training-jobs'
+var eventsQueueName = 'job-events'
+var telemetryContainerName = 'telemetry'
+
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: 'id-carbon-${resourceToken}'
   location: location
@@ -114,6 +123,17 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     storageAccountName: storageAccountName
     deploymentContainerName: deploymentContainerName
+    queueNames: [
+      jobsQueueName
+      '${jobsQueueName}-poison'
+      eventsQueueName
+      '${eventsQueueName}-poison'
+    ]
+    containerNames: [
+      telemetryContainerName
+      'reports'
+      'poison'
+    ]
   }
 }
 
@@ -186,7 +206,11 @@ module functionApp 'modules/functionapp.bicep' = {
       Carbon__Jobs__MaxDeadlineHorizon: '14.00:00:00'
       Carbon__Planner__DefaultPolicy: defaultPlannerPolicy
       Carbon__Planner__MaxForecastAge: '06:00:00'
+      Carbon__Storage__JobsQueue: jobsQueueName
+      Carbon__Storage__EventsQueue: eventsQueueName
+      Carbon__Storage__TelemetryContainer: telemetryContainerName
       Carbon__Forecasts__Schedule: forecastSchedule
+      Carbon__Reconciler__Schedule: reconcilerSchedule
       Carbon__Forecasts__RegionMap__Mapping: regionMapping
       Carbon__Forecasts__WattTime__Username: wattTimeUsername
       Carbon__Forecasts__CarbonAwareSdk__BaseUrl: carbonAwareSdkBaseUrl
@@ -217,6 +241,7 @@ module eventGrid 'modules/eventgrid.bicep' = {
     functionAppName: functionAppName
     subscribeTelemetryEvents: subscribeTelemetryEvents
     telemetryFunctionName: telemetryFunctionName
+    telemetryContainerName: telemetryContainerName
   }
   dependsOn: [
     storage

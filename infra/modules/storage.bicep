@@ -12,11 +12,13 @@ param queueNames array = [
   'training-jobs'
   'training-jobs-poison'
   'job-events'
+  'job-events-poison'
 ]
 
 param containerNames array = [
   'telemetry'
   'reports'
+  'poison'
 ]
 
 param tableNames array = [

@@ -31,7 +31,7 @@ resource "azurerm_eventgrid_system_topic_event_subscription" "telemetry_created"
   included_event_types = ["Microsoft.Storage.BlobCreated"]
 
   subject_filter {
-    subject_begins_with = "/blobServices/default/containers/telemetry/"
+    subject_begins_with = "/blobServices/default/containers/${local.telemetry_container}/"
   }
 
   event_delivery_schema = "EventGridSchema"

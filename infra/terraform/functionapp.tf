@@ -54,6 +54,12 @@ resource "azurerm_function_app_flex_consumption" "this" {
     Carbon__Planner__DefaultPolicy  = var.default_planner_policy
     Carbon__Planner__MaxForecastAge = "06:00:00"
 
+    Carbon__Storage__JobsQueue          = local.jobs_queue
+    Carbon__Storage__EventsQueue        = local.events_queue
+    Carbon__Storage__TelemetryContainer = local.telemetry_container
+
+    Carbon__Reconciler__Schedule = var.reconciler_schedule
+
     Carbon__Forecasts__Schedule                  = var.forecast_schedule
     Carbon__Forecasts__RegionMap__Mapping        = var.region_mapping
     Carbon__Forecasts__WattTime__Username        = var.watttime_username

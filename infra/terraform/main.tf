@@ -16,9 +16,14 @@ locals {
     application    = "carbonfunctions"
   }
 
+  # Queue and container names: bound by the triggers through the same app settings carbonctl reads; the dead-letter
+  # queues carry the Functions runtime's "-poison" suffix.
+  jobs_queue           = "training-jobs"
+  events_queue         = "job-events"
+  telemetry_container  = "telemetry"
   deployment_container = "app-package"
-  containers           = ["telemetry", "reports", local.deployment_container]
-  queues               = ["training-jobs", "training-jobs-poison", "job-events"]
+  containers           = [local.telemetry_container, "reports", "poison", local.deployment_container]
+  queues               = [local.jobs_queue, "${local.jobs_queue}-poison", local.events_queue, "${local.events_queue}-poison"]
   tables               = ["jobs", "forecasts", "emissions", "simulatedpools"]
 
   # Built-in role definition ids (the same as infra/modules/*.bicep).

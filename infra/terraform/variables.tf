@@ -30,6 +30,12 @@ variable "region_mapping" {
   }
 }
 
+variable "reconciler_schedule" {
+  description = "NCRONTAB (six fields) of the reconciler that stops orphaned pools."
+  type        = string
+  default     = "0 */10 * * * *"
+}
+
 variable "forecast_schedule" {
   description = "NCRONTAB (six fields) of the forecast ingestion timer."
   type        = string

@@ -40,13 +40,13 @@ public sealed class StorageClients
     /// <summary>Creates every queue, table and container the pipeline uses (idempotent; done up front by the infra in Azure).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var queue in new[] { Options.JobsQueue, Options.PoisonQueue, Options.EventsQueue })
+        foreach (var queue in new[] { Options.JobsQueue, Options.JobsPoisonQueue, Options.EventsQueue, Options.EventsPoisonQueue })
         {
             await Queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }
 
         await Tables.CreateTableIfNotExistsAsync(Options.JobsTable, cancellationToken);
-        foreach (var container in new[] { Options.TelemetryContainer, Options.ReportsContainer })
+        foreach (var container in new[] { Options.TelemetryContainer, Options.ReportsContainer, Options.PoisonContainer })
         {
             await Blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }

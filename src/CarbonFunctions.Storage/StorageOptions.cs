@@ -21,8 +21,20 @@ public sealed record StorageOptions
     public string? ClientId { get; init; }
 
     public string JobsQueue { get; init; } = "training-jobs";
-    public string PoisonQueue { get; init; } = "training-jobs-poison";
     public string EventsQueue { get; init; } = "job-events";
+
+    /// <summary>
+    /// Dead-letter queues are named as the Functions runtime names them (<c>{queue}-poison</c>), so that what it moves
+    /// after its own retries and what the pipeline dead-letters with a reason land in the same place.
+    /// </summary>
+    public string JobsPoisonQueue => JobsQueue + PoisonSuffix;
+
+    public string EventsPoisonQueue => EventsQueue + PoisonSuffix;
+
+    /// <summary>Where a dead-lettered body too large for a queue message is kept (the poison record points to it).</summary>
+    public string PoisonContainer { get; init; } = "poison";
+
+    private const string PoisonSuffix = "-poison";
     public string JobsTable { get; init; } = "jobs";
     public string TelemetryContainer { get; init; } = "telemetry";
     public string ReportsContainer { get; init; } = "reports";
@@ -43,11 +55,11 @@ public sealed record StorageOptions
             problems.Add($"{SectionName}:MaxDequeueCount must be at least 1.");
         }
 
-        foreach (var (name, value) in new[] { ("JobsQueue", JobsQueue), ("PoisonQueue", PoisonQueue), ("EventsQueue", EventsQueue), ("TelemetryContainer", TelemetryContainer), ("ReportsContainer", ReportsContainer) })
+        foreach (var (name, value, max) in new[] { ("JobsQueue", JobsQueue, 63 - PoisonSuffix.Length), ("EventsQueue", EventsQueue, 63 - PoisonSuffix.Length), ("TelemetryContainer", TelemetryContainer, 63), ("ReportsContainer", ReportsContainer, 63), ("PoisonContainer", PoisonContainer, 63) })
         {
-            if (string.IsNullOrWhiteSpace(value) || value.Length < 3 || value.Length > 63 || value.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')))
+            if (string.IsNullOrWhiteSpace(value) || value.Length < 3 || value.Length > max || value.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')))
             {
-                problems.Add($"{SectionName}:{name} '{value}' must be 3-63 lower-case letters, digits or '-'.");
+                problems.Add($"{SectionName}:{name} '{value}' must be 3-{max} lower-case letters, digits or '-'.");
             }
         }
 

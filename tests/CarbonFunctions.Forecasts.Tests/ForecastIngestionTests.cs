@@ -4,6 +4,7 @@ using CarbonFunctions.Forecasts.Regions;
 using CarbonFunctions.Forecasts.Replay;
 using CarbonFunctions.Forecasts.WattTime;
 using CarbonFunctions.Handlers.Forecasts;
+using CarbonFunctions.Handlers.Hosting;
 using CarbonFunctions.Storage.Forecasts;
 using CarbonFunctions.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -90,7 +91,7 @@ public sealed class ForecastIngestionTests(AzuriteFixture azurite) : IClassFixtu
     [InlineData("*/15 * * * *", "2024-05-01T23:59:00Z", "2024-05-02T00:00:00Z")]
     public void NextRunAfter_follows_the_cron_schedule(string cron, string after, string expected)
     {
-        var schedule = new ForecastSchedule(cron);
+        var schedule = new CronSchedule(cron);
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), schedule.NextRunAfter(DateTimeOffset.Parse(after, System.Globalization.CultureInfo.InvariantCulture)));
     }
 

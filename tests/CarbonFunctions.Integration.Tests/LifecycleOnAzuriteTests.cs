@@ -15,7 +15,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
 {
     private static readonly DateTimeOffset Start = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private sealed record Rig(StorageClients Clients, JobStore Store, TrainingJobQueue Intake, JobEventQueue Events, LocalHost Host, JobRunner Runner, Reconciler Reconciler, VirtualClock Clock);
+    private sealed record Rig(StorageClients Clients, JobStore Store, TrainingJobQueue Intake, JobEventQueue Events, DeadLetterQueue DeadLetters, JobIntake JobIntake, LocalHost Host, StoredJobLifecycle Lifecycle, Reconciler Reconciler, VirtualClock Clock);
 
     private async Task<StorageClients> NewAccountAsync()
     {
@@ -23,7 +23,6 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         {
             ConnectionString = azurite.ConnectionString,
             JobsQueue = AzuriteFixture.UniqueName("jobs"),
-            PoisonQueue = AzuriteFixture.UniqueName("poison"),
             EventsQueue = AzuriteFixture.UniqueName("events"),
             JobsTable = AzuriteFixture.UniqueName("jobs"),
             TelemetryContainer = AzuriteFixture.UniqueName("telemetry"),
@@ -40,13 +39,15 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var lifecycle = new LifecycleOptions();
         var store = new JobStore(clients);
         var providers = new PoolProviders(new Dictionary<CloudProvider, Core.Pools.IPoolProvider> { [CloudProvider.Azure] = pools, [CloudProvider.Aws] = pools });
-        var runner = new JobRunner(store, new PoolCommandExecutor(providers, clock, NullLogger<PoolCommandExecutor>.Instance), lifecycle, NullLogger<JobRunner>.Instance);
-        var intakeQueue = new TrainingJobQueue(clients, clock);
+        var executor = new JobCommandExecutor(providers, planner, clock, NullLogger<JobCommandExecutor>.Instance);
+        var runner = new StoredJobLifecycle(store, executor, lifecycle, clock, NullLogger<StoredJobLifecycle>.Instance);
+        var intakeQueue = new TrainingJobQueue(clients);
         var events = new JobEventQueue(clients);
-        var intake = new JobIntake(store, planner, runner, new JobLimits(), clock, NullLogger<JobIntake>.Instance);
+        var deadLetters = new DeadLetterQueue(clients, clock);
+        var intake = new JobIntake(store, deadLetters, new JobLimits(), clients.Options, clock, NullLogger<JobIntake>.Instance);
         var reconciler = new Reconciler(store, providers, lifecycle, clock, NullLogger<Reconciler>.Instance);
         var host = new LocalHost(intakeQueue, events, intake, runner, store, [], clock, new LocalHostOptions { SimulateWorkloads = simulateWorkloads }, NullLogger<LocalHost>.Instance);
-        return new Rig(clients, store, intakeQueue, events, host, runner, reconciler, clock);
+        return new Rig(clients, store, intakeQueue, events, deadLetters, intake, host, runner, reconciler, clock);
     }
 
     private static string JobJson(string id, DateTimeOffset deadline) => $$$"""
@@ -84,7 +85,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
 
         await rig.Host.PumpOnceAsync();
 
-        var poison = Assert.Single(await rig.Intake.PeekPoisonAsync());
+        var poison = Assert.Single(await rig.DeadLetters.PeekAsync());
         Assert.Contains("pool.kind: must be one of 'gpu', 'gaudi', was 'tpu'", poison.Reason, StringComparison.Ordinal);
         Assert.Equal(body, poison.Body);
         Assert.Null(await rig.Store.GetAsync("bad-job"));
@@ -105,29 +106,58 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
 
         Assert.Equal(1, pools.Starts);
         Assert.Equal(JobStatus.Running, (await rig.Store.GetAsync("dup-1"))!.State.Status);
-        Assert.Empty(await rig.Intake.PeekPoisonAsync());
+        Assert.Empty(await rig.DeadLetters.PeekAsync());
     }
 
     [Fact]
-    public async Task A_message_that_keeps_failing_is_dead_lettered_after_the_dequeue_limit()
+    public async Task A_job_whose_planning_keeps_failing_is_retried_on_its_timer_then_failed_with_the_reason()
     {
         var clients = await NewAccountAsync();
         var rig = Build(clients, new CountingPoolProvider(), new FailingPlanSource(), new VirtualClock(Start));
         await rig.Intake.SendAsync(JobJson("fails-1", Start.AddHours(12)));
 
-        // MaxDequeueCount is 2 here: two failed deliveries, then the third delivery is dead-lettered.
-        var fast = new LocalHost(rig.Intake, rig.Events, new JobIntake(rig.Store, new FailingPlanSource(), rig.Runner, new JobLimits(), rig.Clock, NullLogger<JobIntake>.Instance), rig.Runner, rig.Store, [], rig.Clock, new LocalHostOptions { VisibilityTimeout = TimeSpan.FromSeconds(1) }, NullLogger<LocalHost>.Instance);
-        for (var i = 0; i < 3; i++)
-        {
-            await fast.PumpOnceAsync();
-            await Task.Delay(1100);
-        }
+        await rig.Host.RunAsync(async () => (await rig.Store.GetAsync("fails-1"))?.State.IsTerminal == true);
 
-        var poison = Assert.Single(await rig.Intake.PeekPoisonAsync());
-        Assert.StartsWith("dequeued 3 times", poison.Reason, StringComparison.Ordinal);
-        var abandoned = (await rig.Store.GetAsync("fails-1"))!;
+        var failed = (await rig.Store.GetAsync("fails-1"))!;
+        Assert.Equal(JobStatus.Failed, failed.State.Status);
+        Assert.Equal("could not be planned after 5 attempt(s): forecast store unreachable", failed.State.Reason);
+        Assert.Equal(5, failed.State.PlanAttempts);
+
+        // Back-off 2, 4, 8, 16 minutes after the first try: the fifth attempt fails at 30 minutes.
+        Assert.Equal(Start.AddMinutes(30), rig.Clock.GetUtcNow());
+        Assert.Empty(await rig.DeadLetters.PeekAsync());
+    }
+
+    [Fact]
+    public async Task A_message_that_keeps_failing_is_dead_lettered_on_its_last_delivery_and_its_stored_job_failed()
+    {
+        var clients = await NewAccountAsync();
+        var rig = Build(clients, new CountingPoolProvider(), new FixedPlanSource(), new VirtualClock(Start));
+        var body = JobJson("flaky-1", Start.AddHours(12));
+        var host = new ThrowingLifecycleHost(rig.Lifecycle);
+
+        // MaxDequeueCount is 2 here: the first delivery throws (left for a retry), the second is given up on.
+        await Assert.ThrowsAsync<TimeoutException>(() => rig.JobIntake.HandleJobAsync(new ReceivedMessage("m1", body, 1, Start), host));
+        var result = await rig.JobIntake.HandleJobAsync(new ReceivedMessage("m1", body, 2, Start), host);
+
+        Assert.Equal(MessageOutcome.DeadLettered, result.Outcome);
+        var poison = Assert.Single(await rig.DeadLetters.PeekAsync());
+        Assert.Equal(DeadLetterSource.Jobs, poison.Source);
+        Assert.Equal("failed on 2 deliveries; last error: TimeoutException: the orchestration service did not answer", poison.Reason);
+        Assert.Equal(body, poison.Body);
+        var abandoned = (await rig.Store.GetAsync("flaky-1"))!;
         Assert.Equal(JobStatus.Failed, abandoned.State.Status);
-        Assert.StartsWith("could not be planned: dequeued 3 times", abandoned.State.Reason, StringComparison.Ordinal);
+        Assert.Equal("could not be planned: " + poison.Reason, abandoned.State.Reason);
+    }
+
+    /// <summary>A lifecycle host whose hand-over always times out; signals and abandoning go to the real table lifecycle.</summary>
+    private sealed class ThrowingLifecycleHost(StoredJobLifecycle inner) : IJobLifecycleHost
+    {
+        public Task StartAsync(JobRecord stored, CancellationToken cancellationToken) => throw new TimeoutException("the orchestration service did not answer");
+
+        public Task<SignalOutcome> SignalAsync(string jobId, JobSignal signal, CancellationToken cancellationToken) => inner.SignalAsync(jobId, signal, cancellationToken);
+
+        public Task AbandonAsync(string jobId, string reason, CancellationToken cancellationToken) => inner.AbandonAsync(jobId, reason, cancellationToken);
     }
 
     [Fact]
@@ -189,13 +219,13 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var clients = await NewAccountAsync();
         var rig = Build(clients, new CountingPoolProvider(), new FixedPlanSource(), new VirtualClock(Start));
         var runs = new List<DateTimeOffset>();
-        var schedule = new CarbonFunctions.Handlers.Forecasts.ForecastSchedule("0 */30 * * * *");
+        var schedule = new CarbonFunctions.Handlers.Hosting.CronSchedule("0 */30 * * * *");
         var ingestion = new PeriodicTask("forecast-ingestion", schedule.NextRunAfter, _ =>
         {
             runs.Add(rig.Clock.GetUtcNow());
             return Task.CompletedTask;
         });
-        var host = new LocalHost(rig.Intake, rig.Events, new JobIntake(rig.Store, new FixedPlanSource(), rig.Runner, new JobLimits(), rig.Clock, NullLogger<JobIntake>.Instance), rig.Runner, rig.Store, [ingestion], rig.Clock, new LocalHostOptions(), NullLogger<LocalHost>.Instance);
+        var host = new LocalHost(rig.Intake, rig.Events, rig.JobIntake, rig.Lifecycle, rig.Store, [ingestion], rig.Clock, new LocalHostOptions(), NullLogger<LocalHost>.Instance);
 
         await host.RunAsync(() => Task.FromResult(rig.Clock.GetUtcNow() >= Start.AddHours(3)));
 

@@ -3,6 +3,8 @@ using System.Text.Json;
 using CarbonFunctions.App.Orchestration;
 using CarbonFunctions.Core.Emissions;
 using CarbonFunctions.Core.Jobs;
+using CarbonFunctions.Core.Lifecycle;
+using CarbonFunctions.Handlers.Jobs;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Jobs;
 using Microsoft.Azure.Functions.Worker;
@@ -16,9 +18,9 @@ namespace CarbonFunctions.App.Functions;
 /// the emissions report when there is one; <c>POST jobs/{id}/cancel|complete|fail</c> — the same events the
 /// <c>job-events</c> queue carries, raised on the orchestration.
 /// </summary>
-public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports)
+public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports, DurableJobHosts hosts)
 {
-    private static readonly string[] Actions = [OrchestrationNames.CancelEvent, OrchestrationNames.CompleteEvent, OrchestrationNames.FailEvent];
+    private static readonly string[] Actions = [JobSignal.Cancel, JobSignal.Complete, JobSignal.Fail];
 
     [Function("GetJob")]
     public async Task<HttpResponseData> GetJobAsync(
@@ -54,7 +56,7 @@ public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports)
     }
 
     [Function("SignalJob")]
-    public static async Task<HttpResponseData> SignalJobAsync(
+    public async Task<HttpResponseData> SignalJobAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "jobs/{id}/{action}")] HttpRequestData request,
         string id,
         string action,
@@ -67,32 +69,37 @@ public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports)
             return await JsonAsync(request, HttpStatusCode.BadRequest, new { error = $"unknown action '{action}'; known: {string.Join(", ", Actions)}" }, cancellationToken);
         }
 
-        var signal = await ReadSignalAsync(request);
-        if (signal is null)
+        var (ok, reason) = await TryReadReasonAsync(request);
+        if (!ok)
         {
             return await JsonAsync(request, HttpStatusCode.BadRequest, new { error = "the body must be empty or {\"reason\": \"...\"}" }, cancellationToken);
         }
 
-        return await JobOrchestrationClient.RaiseAsync(client, id, action, signal, cancellationToken)
-            ? await JsonAsync(request, HttpStatusCode.Accepted, new { jobId = id, @event = action }, cancellationToken)
-            : await JsonAsync(request, HttpStatusCode.NotFound, new { error = $"job '{id}' has no running orchestration" }, cancellationToken);
+        return await hosts.For(client).SignalAsync(id, new JobSignal(action, reason), cancellationToken) switch
+        {
+            SignalOutcome.Delivered => await JsonAsync(request, HttpStatusCode.Accepted, new { jobId = id, @event = action }, cancellationToken),
+            SignalOutcome.JobEnded => await JsonAsync(request, HttpStatusCode.Conflict, new { error = $"job '{id}' has ended" }, cancellationToken),
+            _ => await JsonAsync(request, HttpStatusCode.NotFound, new { error = $"no job '{id}'" }, cancellationToken),
+        };
     }
 
-    private static async Task<JobSignal?> ReadSignalAsync(HttpRequestData request)
+    private sealed record SignalBody(string? Reason);
+
+    private static async Task<(bool Ok, string? Reason)> TryReadReasonAsync(HttpRequestData request)
     {
         var body = await request.ReadAsStringAsync() ?? string.Empty;
         if (string.IsNullOrWhiteSpace(body))
         {
-            return new JobSignal(null);
+            return (true, null);
         }
 
         try
         {
-            return JsonSerializer.Deserialize<JobSignal>(body, StorageJson.Options);
+            return JsonSerializer.Deserialize<SignalBody>(body, StorageJson.Options) is { } parsed ? (true, parsed.Reason) : (false, null);
         }
         catch (JsonException)
         {
-            return null;
+            return (false, null);
         }
     }
 

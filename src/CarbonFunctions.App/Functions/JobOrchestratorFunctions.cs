@@ -1,12 +1,11 @@
 using CarbonFunctions.App.Orchestration;
 using CarbonFunctions.Core.Lifecycle;
-using CarbonFunctions.Core.Planning;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 
 namespace CarbonFunctions.App.Functions;
 
-/// <summary>The job orchestrator and its three activities; each is a one-line wrapper over <see cref="JobOrchestration"/> or <see cref="JobActivities"/>.</summary>
+/// <summary>The job orchestrator and its two activities; each is a one-line wrapper over <see cref="JobOrchestration"/> or <see cref="JobActivities"/>.</summary>
 public sealed class JobOrchestratorFunctions(JobActivities activities)
 {
     [Function(OrchestrationNames.JobOrchestrator)]
@@ -18,13 +17,9 @@ public sealed class JobOrchestratorFunctions(JobActivities activities)
         return JobOrchestration.RunAsync(context, input);
     }
 
-    [Function(OrchestrationNames.ExecutePoolCommand)]
-    public Task<PoolCommandOutcome> ExecutePoolCommand([ActivityTrigger] PoolCommandRequest request, CancellationToken cancellationToken) =>
-        activities.ExecutePoolCommandAsync(request, cancellationToken);
-
-    [Function(OrchestrationNames.PlanJob)]
-    public Task<JobPlan> PlanJob([ActivityTrigger] PlanRequest request, CancellationToken cancellationToken) =>
-        activities.PlanJobAsync(request, cancellationToken);
+    [Function(OrchestrationNames.ExecuteJobCommand)]
+    public Task<JobCommandOutcome> ExecuteJobCommand([ActivityTrigger] JobCommandRequest request, CancellationToken cancellationToken) =>
+        activities.ExecuteJobCommandAsync(request, cancellationToken);
 
     [Function(OrchestrationNames.RecordJobState)]
     public Task RecordJobState([ActivityTrigger] JobStateRecord record, CancellationToken cancellationToken) =>

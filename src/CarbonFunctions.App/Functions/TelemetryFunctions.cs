@@ -13,7 +13,7 @@ public sealed class TelemetryFunctions(TelemetryIntake intake, ILogger<Telemetry
 {
     [Function("IngestTelemetry")]
     public async Task IngestTelemetryAsync(
-        [BlobTrigger("telemetry/{jobId}/{name}", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")] BlobClient blob,
+        [BlobTrigger(Bindings.TelemetryBlobPath, Source = BlobTriggerSource.EventGrid, Connection = Bindings.Connection)] BlobClient blob,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);

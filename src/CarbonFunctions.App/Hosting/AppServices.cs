@@ -22,6 +22,7 @@ public static class AppServices
 
         services.AddSingleton(settings);
         services.AddSingleton<JobActivities>();
+        services.AddSingleton<DurableJobHosts>();
         return services;
     }
 }

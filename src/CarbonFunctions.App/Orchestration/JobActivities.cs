@@ -1,64 +1,36 @@
 using CarbonFunctions.Core.Jobs;
-using CarbonFunctions.Core.Planning;
+using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Handlers.Lifecycle;
 using CarbonFunctions.Storage.Jobs;
 
 namespace CarbonFunctions.App.Orchestration;
 
 /// <summary>
-/// What the orchestrator's activities do, with no Functions types: the shared handlers, called with the
-/// orchestration's serializable inputs. The <c>[ActivityTrigger]</c> functions are one-line wrappers over these.
+/// What the orchestrator's two activities do, with no Functions types: the shared command executor, and the mirror of the
+/// orchestration's state in the jobs table. The <c>[ActivityTrigger]</c> functions are one-line wrappers over these.
 /// </summary>
-public sealed class JobActivities(PoolCommandExecutor executor, IJobPlanSource planner, JobStore store)
+public sealed class JobActivities(JobCommandExecutor executor, JobStore store)
 {
-    private const int MaxConflictRetries = 8;
-
-    public async Task<PoolCommandOutcome> ExecutePoolCommandAsync(PoolCommandRequest request, CancellationToken cancellationToken)
+    public async Task<JobCommandOutcome> ExecuteJobCommandAsync(JobCommandRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var job = JobContract.ReadStored(request.Job);
-        var evt = await executor.ExecuteAsync(job, request.State, request.ToCommand(), cancellationToken);
-        return PoolCommandOutcome.From(evt);
-    }
-
-    public async Task<JobPlan> PlanJobAsync(PlanRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return await planner.PlanAsync(JobContract.ReadStored(request.Job), request.State, request.At, cancellationToken);
+        return new JobCommandOutcome(await executor.ExecuteAsync(JobContract.ReadStored(request.Job), request.State, request.Command, cancellationToken));
     }
 
     /// <summary>
     /// Writes the orchestration's state to the jobs table, so that <c>carbonctl jobs show</c>, the status API and the
-    /// reconciler see it. The orchestration is the only writer after intake; the ETag loop covers a concurrent intake retry.
+    /// reconciler see it. Activities run at least once: an older state arriving after a newer one never overwrites it.
     /// </summary>
     public async Task RecordJobStateAsync(JobStateRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
+        var state = record.State;
+        JobState? Newer(JobRecord stored) => stored.State.UpdatedAt > state.UpdatedAt ? null : state;
+        if (await store.UpdateAsync(state.JobId, Newer, cancellationToken) is null
+            && !await store.TryAddAsync(JobContract.ReadStored(record.Job), state, cancellationToken))
         {
-            var stored = await store.GetAsync(record.State.JobId, cancellationToken);
-            if (stored is null)
-            {
-                if (await store.TryAddAsync(JobContract.ReadStored(record.Job), record.State, cancellationToken))
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            // Activities run at least once: an older state arriving after a newer one must not overwrite it.
-            if (stored.State.UpdatedAt > record.State.UpdatedAt)
-            {
-                return;
-            }
-
-            if (await store.TryUpdateAsync(stored, record.State, cancellationToken))
-            {
-                return;
-            }
+            // Added by a concurrent intake retry between the two calls: apply the same rule to what it wrote.
+            await store.UpdateAsync(state.JobId, Newer, cancellationToken);
         }
-
-        throw new InvalidOperationException($"job {record.State.JobId}: gave up recording its state after {MaxConflictRetries} concurrent updates");
     }
 }

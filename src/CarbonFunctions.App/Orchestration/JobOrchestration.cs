@@ -1,206 +1,120 @@
 using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
-using CarbonFunctions.Core.Planning;
+using CarbonFunctions.Handlers.Lifecycle;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
 namespace CarbonFunctions.App.Orchestration;
 
 /// <summary>
-/// The Durable interpreter of <see cref="JobLifecycle.Decide"/>, one orchestration per job (instance id = job id).
-/// It waits for whichever comes first of the job's wake-up timer and its external events, turns that into a
-/// lifecycle event, and runs the commands the decision asks for as activities, feeding their outcome back in.
-/// Every decision is taken by Core; this loop only moves events and state. Deterministic by construction: time
-/// comes from <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/> or from recorded activity results.
+/// The Durable host of the shared <see cref="LifecycleLoop"/>, one orchestration per job (instance id = job id). It waits
+/// for whichever comes first of the job's wake-up timer and its next signal, and hands that event to the loop, whose
+/// effects are activities. Deterministic: time comes from <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/> or
+/// from recorded activity results, and nothing but durable tasks is awaited.
 /// </summary>
 public static class JobOrchestration
 {
-    // Same bound as the local host's JobRunner: a decision chain that long means a provider answering nonsense.
-    private const int MaxChainedEvents = 16;
-
     public static async Task<JobState> RunAsync(TaskOrchestrationContext context, JobOrchestrationInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var logger = context.CreateReplaySafeLogger(nameof(JobOrchestration));
         var job = JobContract.ReadStored(input.Job);
-        var run = new Run(context, input, job, logger);
+        var effects = new DurableEffects(context, input, logger);
 
-        var state = input.State;
-        if (state.Status == JobStatus.Queued && state.Plan is null)
+        // A job not yet submitted to the lifecycle (the first generation): the loop makes its first plan.
+        if (effects.State is { Status: JobStatus.Queued, WakeAt: null })
         {
-            state = await run.ApplyAsync(state, await run.PlanAsync(state));
+            await LifecycleLoop.ApplyAsync(job, new JobSubmitted(effects.Now), input.Lifecycle, effects, logger);
         }
 
         for (var handled = 0; ; handled++)
         {
-            if (state.IsTerminal)
+            if (effects.State.IsTerminal)
             {
-                context.SetCustomStatus(JobStatusSummary.Of(state));
-                return state;
+                context.SetCustomStatus(JobStatusSummary.Of(effects.State));
+                return effects.State;
             }
 
             if (handled >= input.Settings.MaxEventsPerGeneration)
             {
-                // Buffered external events are carried over (preserveUnprocessedEvents defaults to true).
-                context.ContinueAsNew(input with { State = state });
-                return state;
+                // Buffered signals are carried over to the next generation (preserveUnprocessedEvents defaults to true).
+                context.ContinueAsNew(input with { State = effects.State });
+                return effects.State;
             }
 
-            var next = await run.NextEventAsync(state);
-            if (next is not null)
-            {
-                state = await run.ApplyAsync(state, next);
-            }
+            await LifecycleLoop.ApplyAsync(job, await NextEventAsync(context, effects), input.Lifecycle, effects, logger);
         }
     }
 
-    private sealed class Run(TaskOrchestrationContext context, JobOrchestrationInput input, TrainingJob job, ILogger logger)
+    /// <summary>The due wake-up or the next signal, whichever comes first.</summary>
+    private static async Task<JobEvent> NextEventAsync(TaskOrchestrationContext context, DurableEffects effects)
+    {
+        // One token for both waiters: the loser must be cancelled, or an abandoned WaitForExternalEvent would swallow
+        // the next signal and a pending timer would keep the orchestration open.
+        using var loser = new CancellationTokenSource();
+        var signal = context.WaitForExternalEvent<JobSignal>(OrchestrationNames.SignalEvent, loser.Token);
+        Task? timer = effects.State.WakeAt is { } wake ? context.CreateTimer(wake.UtcDateTime, loser.Token) : null;
+        var winner = timer is null ? signal : await Task.WhenAny(signal, timer);
+
+        // Synchronously: an orchestrator may only await durable tasks, and CancelAsync would resume off its thread.
+        loser.Cancel();
+        var now = effects.Now;
+        if (winner == timer)
+        {
+            // A durable timer never fires early; the max only guards against clock rounding so that the lifecycle never
+            // sees a due wake-up as stale.
+            return new TimerFired(effects.State.WakeAt is { } due && due > now ? due : now);
+        }
+
+        return (await signal).ToEvent(now);
+    }
+
+    /// <summary>The loop's effects as activities; the orchestration's own copy of the state is authoritative.</summary>
+    private sealed class DurableEffects(TaskOrchestrationContext context, JobOrchestrationInput input, ILogger logger) : ILifecycleEffects
     {
         private readonly TaskOptions _retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
             input.Settings.ActivityMaxAttempts, input.Settings.ActivityFirstRetryInterval, backoffCoefficient: 2));
 
-        private DateTimeOffset Now => new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
+        public JobState State { get; private set; } = input.State;
 
-        /// <summary>Waits for the wake-up timer or an external event; null when the event needs no decision (an unchanged re-plan).</summary>
-        public async Task<JobEvent?> NextEventAsync(JobState state)
+        public DateTimeOffset Now => new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
+
+        public async Task<JobDecision?> DecideAndRecordAsync(Func<JobState, JobDecision> decide)
         {
-            // One token for every waiter: the losers must be cancelled, or an abandoned WaitForExternalEvent would
-            // swallow the next event of its name and a pending timer would keep the orchestration open.
-            using var losers = new CancellationTokenSource();
-            var complete = context.WaitForExternalEvent<JobSignal?>(OrchestrationNames.CompleteEvent, losers.Token);
-            var fail = context.WaitForExternalEvent<JobSignal?>(OrchestrationNames.FailEvent, losers.Token);
-            var cancel = context.WaitForExternalEvent<JobSignal?>(OrchestrationNames.CancelEvent, losers.Token);
-            var replan = context.WaitForExternalEvent<JobSignal?>(OrchestrationNames.ReplanEvent, losers.Token);
-            var waits = new List<Task> { complete, fail, cancel, replan };
-            Task? timer = null;
-            if (state.WakeAt is { } wake)
+            var decision = decide(State);
+            if (decision.Ignored || ReferenceEquals(decision.State, State))
             {
-                timer = context.CreateTimer(wake.UtcDateTime, losers.Token);
-                waits.Add(timer);
+                return decision;
             }
 
-            var winner = await Task.WhenAny(waits);
-            // Synchronously: an orchestrator may only await durable tasks, and CancelAsync would resume off its thread.
-            losers.Cancel();
-
-            var now = Now;
-            if (winner == timer)
-            {
-                // A durable timer never fires early; the max only guards against clock rounding so that the
-                // lifecycle never sees a due wake-up as stale.
-                return new TimerFired(state.WakeAt is { } due && due > now ? due : now);
-            }
-
-            if (winner == complete)
-            {
-                return new WorkFinished(now, true, (await complete)?.Reason ?? "reported complete");
-            }
-
-            if (winner == fail)
-            {
-                return new WorkFinished(now, false, (await fail)?.Reason);
-            }
-
-            if (winner == cancel)
-            {
-                return new CancelRequested(now, (await cancel)?.Reason ?? "cancelled by request");
-            }
-
-            return await ReplanAsync(state);
-        }
-
-        public async Task<JobEvent> PlanAsync(JobState state)
-        {
+            State = decision.State;
+            context.SetCustomStatus(JobStatusSummary.Of(State));
             try
             {
-                var plan = await context.CallActivityAsync<JobPlan>(OrchestrationNames.PlanJob, new PlanRequest { Job = input.Job, At = Now }, _retry);
-                return new JobPlanned(Now, plan);
+                await context.CallActivityAsync(OrchestrationNames.RecordJobState, new JobStateRecord { Job = input.Job, State = State }, _retry);
             }
             catch (TaskFailedException ex)
             {
-                logger.LogWarning("Job {JobId} could not be planned: {Reason}", state.JobId, ex.FailureDetails.ErrorMessage);
-                return new PlanningFailed(Now, ex.FailureDetails.ErrorMessage);
+                // The table is a view for carbonctl, the status API and the reconciler; the orchestration's state stays authoritative.
+                logger.LogWarning("Job {JobId}: recording state {Status} failed: {Reason}", State.JobId, State.Status, ex.FailureDetails.ErrorMessage);
             }
+
+            return decision;
         }
 
-        /// <summary>Decides on an event and on every event its commands produce; records each new state before running its commands.</summary>
-        public async Task<JobState> ApplyAsync(JobState state, JobEvent first)
-        {
-            var pending = new Queue<JobEvent>();
-            pending.Enqueue(first);
-            for (var chained = 0; pending.Count > 0 && chained < MaxChainedEvents; chained++)
-            {
-                var evt = pending.Dequeue();
-                var decision = JobLifecycle.Decide(job, state, evt, input.Lifecycle);
-                if (decision.Ignored)
-                {
-                    continue;
-                }
-
-                if (decision.State.Status != state.Status)
-                {
-                    logger.LogInformation("Job {JobId}: {From} -> {To}: {Reason}", state.JobId, state.Status, decision.State.Status, JobStatusSummary.Of(decision.State).Reason);
-                }
-
-                state = decision.State;
-                context.SetCustomStatus(JobStatusSummary.Of(state));
-                await RecordAsync(state);
-                foreach (var command in decision.Commands)
-                {
-                    pending.Enqueue(await ExecuteAsync(state, command));
-                }
-            }
-
-            return state;
-        }
-
-        private async Task<JobEvent?> ReplanAsync(JobState state)
-        {
-            if (state.Status is not (JobStatus.Planned or JobStatus.Paused))
-            {
-                return null;
-            }
-
-            try
-            {
-                var plan = await context.CallActivityAsync<JobPlan>(OrchestrationNames.PlanJob, new PlanRequest { Job = input.Job, State = state, At = Now }, _retry);
-                return state.WouldChangeRemainingPlan(plan) ? new JobReplanned(Now, plan) : null;
-            }
-            catch (TaskFailedException ex)
-            {
-                // The job keeps its current plan, as the local host's re-planner does.
-                logger.LogWarning("Re-planning {JobId} failed; it keeps its current plan: {Reason}", state.JobId, ex.FailureDetails.ErrorMessage);
-                return null;
-            }
-        }
-
-        private async Task<JobEvent> ExecuteAsync(JobState state, JobCommand command)
+        public async Task<JobEvent> ExecuteAsync(JobState state, JobCommand command)
         {
             try
             {
-                // No retry policy here: the executor turns provider errors into PoolCommandFailed, and the
-                // lifecycle owns the retry timing (start back-off, stop/pause retried until confirmed).
-                var outcome = await context.CallActivityAsync<PoolCommandOutcome>(OrchestrationNames.ExecutePoolCommand, PoolCommandRequest.For(input.Job, state, command));
-                return outcome.ToEvent();
+                // No retry policy: the executor turns every failure into an event, and the lifecycle owns retry timing.
+                var outcome = await context.CallActivityAsync<JobCommandOutcome>(OrchestrationNames.ExecuteJobCommand, new JobCommandRequest { Job = input.Job, State = state, Command = command });
+                return outcome.Event;
             }
             catch (TaskFailedException ex)
             {
-                // Even an activity crash must come back as an event: failing the orchestration here could leave a pool running.
-                return new PoolCommandFailed(Now, $"{command.GetType().Name}: {ex.FailureDetails.ErrorMessage}");
-            }
-        }
-
-        private async Task RecordAsync(JobState state)
-        {
-            try
-            {
-                await context.CallActivityAsync(OrchestrationNames.RecordJobState, new JobStateRecord { Job = input.Job, State = state }, _retry);
-            }
-            catch (TaskFailedException ex)
-            {
-                // The table is a view for carbonctl and the status API; the orchestration's own state stays authoritative.
-                logger.LogWarning("Job {JobId}: recording state {Status} failed: {Reason}", state.JobId, state.Status, ex.FailureDetails.ErrorMessage);
+                // Even an activity crash comes back as an event: failing the orchestration here could leave a pool running.
+                return JobCommandExecutor.Failed(command, Now, ex.FailureDetails.ErrorMessage);
             }
         }
     }

@@ -1,24 +1,19 @@
 using CarbonFunctions.Core.Lifecycle;
-using CarbonFunctions.Core.Planning;
-using CarbonFunctions.Core.Pools;
 
 namespace CarbonFunctions.App.Orchestration;
 
-/// <summary>Names of the orchestrator, its activities and the external events it listens for.</summary>
+/// <summary>Names of the orchestrator, its activities and the one external event it listens for.</summary>
 public static class OrchestrationNames
 {
     public const string JobOrchestrator = "JobOrchestrator";
-    public const string ExecutePoolCommand = "ExecutePoolCommand";
+    public const string ExecuteJobCommand = "ExecuteJobCommand";
     public const string RecordJobState = "RecordJobState";
-    public const string PlanJob = "PlanJob";
 
-    /// <summary>The training run ended well ("complete"), badly ("fail"), or someone cancelled the job.</summary>
-    public const string CompleteEvent = "complete";
-    public const string FailEvent = "fail";
-    public const string CancelEvent = "cancel";
-
-    /// <summary>New forecasts arrived: re-plan the remaining work.</summary>
-    public const string ReplanEvent = "replan";
+    /// <summary>
+    /// Every outside signal (complete, fail, cancel, replan) arrives under this one name with a <see cref="JobSignal"/>
+    /// payload, so that buffered signals are handled in the order they were raised.
+    /// </summary>
+    public const string SignalEvent = "signal";
 }
 
 /// <summary>
@@ -72,67 +67,19 @@ public sealed record JobOrchestrationInput
     public OrchestrationSettings Settings { get; init; } = new();
 }
 
-/// <summary>Payload of the complete / fail / cancel / replan external events.</summary>
-public sealed record JobSignal(string? Reason);
-
-/// <summary>Input of <see cref="OrchestrationNames.ExecutePoolCommand"/>: one lifecycle command in a serializable form.</summary>
-public sealed record PoolCommandRequest
+/// <summary>Input of <see cref="OrchestrationNames.ExecuteJobCommand"/>: one lifecycle command (polymorphic JSON) for the job in its state.</summary>
+public sealed record JobCommandRequest
 {
     public required string Job { get; init; }
     public required JobState State { get; init; }
-
-    /// <summary>"start", "pause" or "stop".</summary>
-    public required string Command { get; init; }
-
-    public string? Region { get; init; }
-    public int Nodes { get; init; }
-
-    public static PoolCommandRequest For(string job, JobState state, JobCommand command) => command switch
-    {
-        StartPool start => new() { Job = job, State = state, Command = "start", Region = start.Region, Nodes = start.Nodes },
-        PausePool => new() { Job = job, State = state, Command = "pause" },
-        StopPool => new() { Job = job, State = state, Command = "stop" },
-        _ => throw new ArgumentException($"unknown command {command?.GetType().Name}", nameof(command)),
-    };
-
-    public JobCommand ToCommand() => Command switch
-    {
-        "start" => new StartPool(Region ?? throw new InvalidOperationException("a start command needs a region"), Nodes),
-        "pause" => new PausePool(),
-        "stop" => new StopPool(),
-        _ => throw new InvalidOperationException($"unknown pool command '{Command}'"),
-    };
+    public required JobCommand Command { get; init; }
 }
 
 /// <summary>
-/// Output of <see cref="OrchestrationNames.ExecutePoolCommand"/>: the <see cref="PoolObserved"/> or
-/// <see cref="PoolCommandFailed"/> event, flattened because the lifecycle's events are polymorphic.
+/// Output of <see cref="OrchestrationNames.ExecuteJobCommand"/>. The event travels in a property typed as the base
+/// <see cref="JobEvent"/>, so that its type discriminator is written whatever serializer options the worker uses.
 /// </summary>
-public sealed record PoolCommandOutcome
-{
-    public required DateTimeOffset At { get; init; }
-    public PoolStatus? Pool { get; init; }
-    public string? Failure { get; init; }
-
-    public static PoolCommandOutcome From(JobEvent evt) => evt switch
-    {
-        PoolObserved observed => new() { At = observed.At, Pool = observed.Pool },
-        PoolCommandFailed failed => new() { At = failed.At, Failure = failed.Reason },
-        _ => throw new ArgumentException($"a pool command cannot produce {evt?.GetType().Name}", nameof(evt)),
-    };
-
-    public JobEvent ToEvent() => Pool is { } pool
-        ? new PoolObserved(At, pool)
-        : new PoolCommandFailed(At, Failure ?? "the pool command failed without a reason");
-}
-
-/// <summary>Input of <see cref="OrchestrationNames.PlanJob"/>; <see cref="State"/> is the current state when re-planning.</summary>
-public sealed record PlanRequest
-{
-    public required string Job { get; init; }
-    public JobState? State { get; init; }
-    public required DateTimeOffset At { get; init; }
-}
+public sealed record JobCommandOutcome(JobEvent Event);
 
 /// <summary>Input of <see cref="OrchestrationNames.RecordJobState"/>.</summary>
 public sealed record JobStateRecord

@@ -52,6 +52,13 @@ public static class AppSettingNames
     public const string StorageCredential = "Carbon__Storage__Credential";
     public const string StorageClientId = "Carbon__Storage__ClientId";
 
+    // Names the triggers bind to (binding expressions) and carbonctl sends to: one setting, read by both.
+    public const string StorageJobsQueue = "Carbon__Storage__JobsQueue";
+    public const string StorageEventsQueue = "Carbon__Storage__EventsQueue";
+    public const string StorageTelemetryContainer = "Carbon__Storage__TelemetryContainer";
+
+    public const string ReconcilerSchedule = "Carbon__Reconciler__Schedule";
+
     public const string JobsMaxNodesPerJob = "Carbon__Jobs__MaxNodesPerJob";
     public const string JobsMaxDeadlineHorizon = "Carbon__Jobs__MaxDeadlineHorizon";
 
@@ -82,6 +89,12 @@ public static class AppSettingNames
 
     public const string EmissionsDefaultPue = "Carbon__Emissions__DefaultPue";
 
+    /// <summary>
+    /// A setting as a trigger's binding expression: <c>%Carbon:Storage:JobsQueue%</c>. The Functions host resolves it
+    /// against its configuration, where the app setting <c>Carbon__Storage__JobsQueue</c> appears with ':' separators.
+    /// </summary>
+    public static string Binding(string settingName) => "%" + settingName.Replace("__", ":", StringComparison.Ordinal) + "%";
+
     /// <summary>Every setting, in the order the templates list them.</summary>
     public static IReadOnlyList<AppSetting> All { get; } =
     [
@@ -98,6 +111,9 @@ public static class AppSettingNames
         new(StorageAccountName, SettingScope.AzureOnly, "App storage account, reached with the managed identity."),
         new(StorageCredential, SettingScope.AzureOnly, "Always 'managedidentity'."),
         new(StorageClientId, SettingScope.AzureOnly, "Client id of the user-assigned identity."),
+        new(StorageJobsQueue, SettingScope.Everywhere, "Queue of training jobs (intake trigger, carbonctl jobs enqueue); its dead letters go to {name}-poison."),
+        new(StorageEventsQueue, SettingScope.Everywhere, "Queue of job events (complete, fail, cancel, replan); dead letters in {name}-poison."),
+        new(StorageTelemetryContainer, SettingScope.Everywhere, "Blob container of uploaded power telemetry ({jobId}/...), read by the telemetry trigger."),
 
         new(JobsMaxNodesPerJob, SettingScope.Everywhere, "Most nodes one job may ask for (default 16)."),
         new(JobsMaxDeadlineHorizon, SettingScope.Everywhere, "How far ahead a deadline may be (TimeSpan, default 14.00:00:00)."),
@@ -106,6 +122,7 @@ public static class AppSettingNames
         new(PlannerMaxForecastAge, SettingScope.Everywhere, "Forecasts older than this are stale (TimeSpan, default 06:00:00)."),
 
         new(ForecastsSchedule, SettingScope.Everywhere, "NCRONTAB schedule of the forecast ingestion timer (six fields)."),
+        new(ReconcilerSchedule, SettingScope.Everywhere, "NCRONTAB schedule of the reconciler (orphaned pools, stuck jobs); both hosts (six fields)."),
         new(ForecastsRegionMapMapping, SettingScope.Everywhere, "Named mapping of regions.json (region to provider and zone): default, watttime or replay."),
         new(ForecastsWattTimeUsername, SettingScope.Everywhere, "WattTime account name."),
         new(ForecastsWattTimePassword, SettingScope.Everywhere, "WattTime password.", "watttime-password"),

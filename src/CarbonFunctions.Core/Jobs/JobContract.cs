@@ -45,6 +45,9 @@ public static partial class JobContract
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
     private static partial Regex JobIdPattern();
 
+    /// <summary>True for an id the contract accepts (and so a valid table key, queue-safe and orchestration-safe).</summary>
+    public static bool IsValidJobId(string? id) => id is not null && JobIdPattern().IsMatch(id);
+
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex NodeSizePattern();
 

@@ -1,10 +1,31 @@
+using System.Text.Json.Serialization;
 using CarbonFunctions.Core.Planning;
 using CarbonFunctions.Core.Pools;
 
 namespace CarbonFunctions.Core.Lifecycle;
 
-/// <summary>Something that happened to a job. <see cref="At"/> is the host's clock when it was observed.</summary>
+/// <summary>
+/// Something that happened to a job. <see cref="At"/> is the host's clock when it was observed. Polymorphic JSON, so
+/// that a Durable activity can return any event and the orchestrator reads back the same type.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "event")]
+[JsonDerivedType(typeof(JobSubmitted), "submitted")]
+[JsonDerivedType(typeof(JobPlanned), "planned")]
+[JsonDerivedType(typeof(JobReplanned), "replanned")]
+[JsonDerivedType(typeof(ForecastsUpdated), "forecastsUpdated")]
+[JsonDerivedType(typeof(TimerFired), "timerFired")]
+[JsonDerivedType(typeof(PoolObserved), "poolObserved")]
+[JsonDerivedType(typeof(PoolCommandFailed), "poolCommandFailed")]
+[JsonDerivedType(typeof(WorkFinished), "workFinished")]
+[JsonDerivedType(typeof(PlanningFailed), "planningFailed")]
+[JsonDerivedType(typeof(CancelRequested), "cancelRequested")]
 public abstract record JobEvent(DateTimeOffset At);
+
+/// <summary>The job was accepted and stored; its first plan is still to be made.</summary>
+public sealed record JobSubmitted(DateTimeOffset At) : JobEvent(At);
+
+/// <summary>New forecasts arrived: a job waiting for its slot re-plans its remaining work.</summary>
+public sealed record ForecastsUpdated(DateTimeOffset At) : JobEvent(At);
 
 /// <summary>The job was accepted and planned.</summary>
 public sealed record JobPlanned(DateTimeOffset At, JobPlan Plan) : JobEvent(At);
@@ -24,14 +45,33 @@ public sealed record PoolCommandFailed(DateTimeOffset At, string Reason) : JobEv
 /// <summary>The training run reported that it ended (through the CLI, a queue message, or the pool stopping on its own).</summary>
 public sealed record WorkFinished(DateTimeOffset At, bool Succeeded, string? Reason) : JobEvent(At);
 
-/// <summary>The job could not be planned however often it was tried (its message is dead-lettered).</summary>
-public sealed record PlanningFailed(DateTimeOffset At, string Reason) : JobEvent(At);
+/// <summary>
+/// Planning threw. <see cref="Retryable"/> failures (a storage or forecast hiccup) are retried on the job's timer up to
+/// <see cref="LifecycleOptions.MaxPlanAttempts"/>; a final one (the job's message was given up on) fails a queued job at once.
+/// </summary>
+public sealed record PlanningFailed(DateTimeOffset At, string Reason, bool Retryable = true) : JobEvent(At);
 
 /// <summary>Someone asked to cancel the job.</summary>
 public sealed record CancelRequested(DateTimeOffset At, string Reason) : JobEvent(At);
 
-/// <summary>What the lifecycle asks its host to do; the outcome comes back as a <see cref="PoolObserved"/> or <see cref="PoolCommandFailed"/>.</summary>
+/// <summary>
+/// What the lifecycle asks its host to do; the outcome comes back as an event (<see cref="PoolObserved"/> or
+/// <see cref="PoolCommandFailed"/> for pool commands, <see cref="JobPlanned"/>, <see cref="JobReplanned"/> or
+/// <see cref="PlanningFailed"/> for planning).
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "command")]
+[JsonDerivedType(typeof(PlanJob), "plan")]
+[JsonDerivedType(typeof(ReplanJob), "replan")]
+[JsonDerivedType(typeof(StartPool), "start")]
+[JsonDerivedType(typeof(PausePool), "pause")]
+[JsonDerivedType(typeof(StopPool), "stop")]
 public abstract record JobCommand;
+
+/// <summary>Make the job's first plan against the forecasts known now.</summary>
+public sealed record PlanJob : JobCommand;
+
+/// <summary>Re-plan the remaining work against the newest forecasts (the lifecycle ignores a plan that changes nothing).</summary>
+public sealed record ReplanJob : JobCommand;
 
 /// <summary>Start, resume or resize the job's pool to <see cref="Nodes"/> nodes in <see cref="Region"/>.</summary>
 public sealed record StartPool(string Region, int Nodes) : JobCommand;

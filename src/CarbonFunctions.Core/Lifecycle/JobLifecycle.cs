@@ -30,8 +30,11 @@ public static class JobLifecycle
             CancelRequested cancel => EndJob(state, cancel.At, JobStatus.Cancelled, "cancelled: " + cancel.Reason, options),
             WorkFinished { Succeeded: true } done => EndJob(state, done.At, JobStatus.Completed, done.Reason ?? "training reported done", options),
             WorkFinished failed => EndJob(state, failed.At, JobStatus.Failed, "training failed: " + (failed.Reason ?? "no reason given"), options),
-            PlanningFailed failed when state.Status == JobStatus.Queued => EndJob(state, failed.At, JobStatus.Failed, "could not be planned: " + failed.Reason, options),
+            JobSubmitted submitted => OnSubmitted(state, submitted, options),
+            PlanningFailed failed when state.Status == JobStatus.Queued => OnPlanningFailed(state, failed, options),
             PlanningFailed => Ignore(state),
+            ForecastsUpdated when state.IsWaitingForSlot => new JobDecision(state, [new ReplanJob()]),
+            ForecastsUpdated => Ignore(state),
             JobPlanned planned => OnPlanned(job, state, planned, options),
             JobReplanned replanned => OnReplanned(job, state, replanned, options),
             TimerFired timer => OnTimer(job, state, timer, options),
@@ -39,6 +42,32 @@ public static class JobLifecycle
             PoolCommandFailed failure => OnPoolCommandFailed(state, failure, options),
             _ => throw new ArgumentException($"unknown event {evt.GetType().Name}", nameof(evt)),
         };
+    }
+
+    private static JobDecision OnSubmitted(JobState state, JobSubmitted submitted, LifecycleOptions options)
+    {
+        // Only the first delivery plans; a redelivery finds the retry timer set and leaves planning to it.
+        if (state.Status != JobStatus.Queued || state.WakeAt is not null)
+        {
+            return Ignore(state);
+        }
+
+        // The timer is the safety net for a plan command lost to a crash between recording and running it.
+        return Decision(state with { WakeAt = submitted.At + options.RetryInterval, UpdatedAt = submitted.At }, new PlanJob());
+    }
+
+    private static JobDecision OnPlanningFailed(JobState state, PlanningFailed failed, LifecycleOptions options)
+    {
+        var attempts = state.PlanAttempts + 1;
+        if (!failed.Retryable || attempts >= options.MaxPlanAttempts)
+        {
+            var why = failed.Retryable ? $"could not be planned after {attempts} attempt(s): {failed.Reason}" : "could not be planned: " + failed.Reason;
+            return EndJob(state with { PlanAttempts = attempts }, failed.At, JobStatus.Failed, why, options);
+        }
+
+        var backoff = TimeSpan.FromTicks(options.RetryInterval.Ticks * (1L << (attempts - 1)));
+        return Decision(Note(state, failed.At, $"planning attempt {attempts} failed ({failed.Reason}); retrying at {Iso(failed.At + backoff)}", options)
+            with { PlanAttempts = attempts, WakeAt = failed.At + backoff });
     }
 
     private static JobDecision OnPlanned(TrainingJob job, JobState state, JobPlanned planned, LifecycleOptions options)
@@ -64,7 +93,7 @@ public static class JobLifecycle
     private static JobDecision OnReplanned(TrainingJob job, JobState state, JobReplanned replanned, LifecycleOptions options)
     {
         var plan = replanned.Plan;
-        if (plan.Slots.Count == 0 || state.Status is not (JobStatus.Planned or JobStatus.Paused or JobStatus.Running))
+        if (plan.Slots.Count == 0 || state.Status is not (JobStatus.Planned or JobStatus.Paused or JobStatus.Running) || !state.WouldChangeRemainingPlan(plan))
         {
             return Ignore(state);
         }
@@ -105,6 +134,10 @@ public static class JobLifecycle
         var now = timer.At;
         switch (state.Status)
         {
+            case JobStatus.Queued:
+                // Planning is due again (after a failure, or because the first plan command was lost).
+                return Decision(state with { WakeAt = now + options.RetryInterval, UpdatedAt = now }, new PlanJob());
+
             case JobStatus.Planned:
             case JobStatus.Paused:
                 if (now >= job.Deadline)

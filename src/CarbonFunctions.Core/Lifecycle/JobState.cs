@@ -56,6 +56,9 @@ public sealed record JobState
 
     public int StartAttempts { get; init; }
 
+    /// <summary>Planning attempts that failed while the job was queued.</summary>
+    public int PlanAttempts { get; init; }
+
     /// <summary>While <see cref="JobStatus.Stopping"/>: the terminal status to record once the pool is stopped.</summary>
     public JobStatus? Outcome { get; init; }
 
@@ -65,6 +68,9 @@ public sealed record JobState
     public string? Reason { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
     public IReadOnlyList<JobTransition> History { get; init; } = [];
+
+    /// <summary>Waiting for a slot, before or between runs: the only statuses in which new forecasts can move the job.</summary>
+    public bool IsWaitingForSlot => Status is JobStatus.Planned or JobStatus.Paused;
 
     public bool IsTerminal => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled or JobStatus.DeadlineMissed;
 

@@ -13,6 +13,9 @@ public sealed record LifecycleOptions
 
     public int MaxStartAttempts { get; init; } = 3;
 
+    /// <summary>Planning attempts (each after the retry interval, doubling) before a queued job fails.</summary>
+    public int MaxPlanAttempts { get; init; } = 5;
+
     /// <summary>Wait before retrying a failed pool command (doubles per start attempt).</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMinutes(2);
 
@@ -35,6 +38,11 @@ public sealed record LifecycleOptions
         if (MaxStartAttempts < 1)
         {
             problems.Add($"{SectionName}:MaxStartAttempts must be at least 1.");
+        }
+
+        if (MaxPlanAttempts < 1)
+        {
+            problems.Add($"{SectionName}:MaxPlanAttempts must be at least 1.");
         }
 
         if (RetryInterval <= TimeSpan.Zero)

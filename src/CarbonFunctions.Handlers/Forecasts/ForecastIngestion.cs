@@ -1,3 +1,4 @@
+using CarbonFunctions.Handlers.Hosting;
 using CarbonFunctions.Core.Forecasts;
 using CarbonFunctions.Forecasts.Regions;
 using Microsoft.Extensions.Logging;
@@ -41,7 +42,7 @@ public sealed class ForecastIngestion
     private readonly RegionMap _regions;
     private readonly IForecastStore _store;
     private readonly ForecastIngestionOptions _options;
-    private readonly ForecastSchedule _schedule;
+    private readonly CronSchedule _schedule;
     private readonly TimeProvider _time;
     private readonly ILogger<ForecastIngestion> _logger;
 
@@ -65,7 +66,7 @@ public sealed class ForecastIngestion
         _regions = regions;
         _store = store;
         _options = options;
-        _schedule = new ForecastSchedule(options.Schedule);
+        _schedule = new CronSchedule(options.Schedule);
         _time = time;
         _logger = logger;
     }

@@ -1,4 +1,4 @@
-using Cronos;
+using CarbonFunctions.Handlers.Hosting;
 
 namespace CarbonFunctions.Handlers.Forecasts;
 
@@ -25,7 +25,7 @@ public sealed class ForecastIngestionOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (ForecastSchedule.TryParse(Schedule, out _) is { } error)
+        if (CronSchedule.TryParse(Schedule, out _) is { } error)
         {
             problems.Add($"{SectionName}:Schedule: {error}");
         }
@@ -46,50 +46,5 @@ public sealed class ForecastIngestionOptions
         }
 
         return problems;
-    }
-}
-
-/// <summary>The ingestion timer's cron schedule (Cronos), for the local host's timer.</summary>
-public sealed class ForecastSchedule
-{
-    private readonly CronExpression _cron;
-
-    public ForecastSchedule(string expression)
-    {
-        if (TryParse(expression, out var cron) is { } error)
-        {
-            throw new ArgumentException(error, nameof(expression));
-        }
-
-        _cron = cron!;
-        Expression = expression;
-    }
-
-    public string Expression { get; }
-
-    /// <summary>The first occurrence strictly after <paramref name="instant"/> (UTC schedule, as Functions timers run by default).</summary>
-    public DateTimeOffset NextRunAfter(DateTimeOffset instant) =>
-        _cron.GetNextOccurrence(instant, TimeZoneInfo.Utc, inclusive: false)
-        ?? throw new InvalidOperationException($"cron '{Expression}' has no occurrence after {instant:O}");
-
-    /// <summary>Null when valid; otherwise why not.</summary>
-    public static string? TryParse(string? expression, out CronExpression? cron)
-    {
-        cron = null;
-        if (string.IsNullOrWhiteSpace(expression))
-        {
-            return "a cron expression is required, e.g. \"0 */30 * * * *\"";
-        }
-
-        var fields = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        try
-        {
-            cron = CronExpression.Parse(expression, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
-            return null;
-        }
-        catch (CronFormatException ex)
-        {
-            return $"'{expression}' is not a valid cron expression: {ex.Message}";
-        }
     }
 }

@@ -54,6 +54,7 @@ public static class CarbonPipeline
         var pools = Bind<PoolsOptions>(PoolsOptions.SectionName, o => o.Validate());
         var resilience = Bind<PoolResilienceOptions>(PoolResilienceOptions.SectionName, o => o.Validate());
         var emissions = Bind<EmissionsOptions>(EmissionsOptions.SectionName, o => o.Validate());
+        var reconciler = Bind<ReconcilerOptions>(ReconcilerOptions.SectionName, o => o.Validate());
         var simulate = configuration.GetValue<bool>(SimulatePoolsKey);
         var simulated = Bind<SimulatedPoolOptions>(SimulatedPoolOptions.SectionName, o => simulate ? o.Validate() : []);
         var azureSection = configuration.GetSection(AzurePoolOptions.SectionName);
@@ -77,6 +78,7 @@ public static class CarbonPipeline
         services.AddSingleton<JobStore>();
         services.AddSingleton<TrainingJobQueue>();
         services.AddSingleton<JobEventQueue>();
+        services.AddSingleton<DeadLetterQueue>();
 
         services.AddCarbonForecasts(configuration);
 
@@ -108,11 +110,15 @@ public static class CarbonPipeline
             return new PoolProviders(byCloud);
         });
 
-        services.AddSingleton<PoolCommandExecutor>();
-        services.AddSingleton<JobRunner>();
+        // The lifecycle's use cases, each used by both hosts (the Functions app uses StoredJobLifecycle only for a job
+        // whose orchestration never started).
         services.AddSingleton<IJobPlanSource, ForecastJobPlanSource>();
+        services.AddSingleton<JobCommandExecutor>();
+        services.AddSingleton<StoredJobLifecycle>();
         services.AddSingleton<JobIntake>();
-        services.AddSingleton<JobReplanner>();
+        services.AddSingleton<WaitingJobs>();
+        services.AddSingleton<ForecastRefresh>();
+        services.AddSingleton(reconciler);
         services.AddSingleton<Reconciler>();
 
         services.AddSingleton(Options.Create(emissions));

@@ -1,88 +1,144 @@
 using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
-using CarbonFunctions.Handlers.Lifecycle;
+using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Jobs;
+using CarbonFunctions.Storage.Queues;
 using Microsoft.Extensions.Logging;
 
 namespace CarbonFunctions.Handlers.Jobs;
 
-/// <summary>How a job message was handled.</summary>
-public enum IntakeOutcome
+/// <summary>How a queue message was handled.</summary>
+public enum MessageOutcome
 {
-    /// <summary>Stored and planned; the lifecycle has it.</summary>
+    /// <summary>A new job, stored and handed to its lifecycle.</summary>
     Accepted,
 
     /// <summary>A job with this id exists already (a redelivered or repeated message): nothing new was started.</summary>
     Duplicate,
 
-    /// <summary>The message breaks the contract; it belongs in the poison queue with <see cref="IntakeResult.Reason"/>.</summary>
-    Rejected,
+    /// <summary>A job event reached its job.</summary>
+    Delivered,
+
+    /// <summary>A job event for a job that has ended: recorded in the log, changes nothing.</summary>
+    Late,
+
+    /// <summary>Copied to the dead-letter queue with <see cref="MessageResult.Reason"/>; the message can be deleted.</summary>
+    DeadLettered,
 }
 
-public sealed record IntakeResult(IntakeOutcome Outcome, string? JobId, string? Reason, IReadOnlyList<FieldError> Errors, JobState? State = null);
+public sealed record MessageResult(MessageOutcome Outcome, string? JobId, string? Reason = null);
 
 /// <summary>
-/// Reads a <c>training-jobs</c> message, validates it against the contract and the budget limits, stores the job
-/// (the job id dedupes redeliveries) and hands it to the lifecycle with its first plan.
+/// The two queues' use cases, shared by both hosts: <c>training-jobs</c> (validate, store once — the job id dedupes
+/// redeliveries — and hand to the lifecycle) and <c>job-events</c> (a signal to one job). A message that can never
+/// succeed is dead-lettered with its reason and the call returns normally; a failure that may pass throws, so that the
+/// host retries the message; on its last allowed delivery the failure is dead-lettered instead (and a stored job that no
+/// lifecycle owns yet is failed), so nothing stays queued for ever. A throw from here means "leave the message".
 /// </summary>
-public sealed class JobIntake(JobStore store, IJobPlanSource planner, JobRunner runner, JobLimits limits, TimeProvider clock, ILogger<JobIntake> logger)
+public sealed class JobIntake(JobStore store, DeadLetterQueue deadLetters, JobLimits limits, StorageOptions storage, TimeProvider clock, ILogger<JobIntake> logger)
 {
     /// <summary>Validates a message body (plain JSON or base64 JSON) without storing anything.</summary>
-    public static JobParseResult Read(string body, JobLimits limits, DateTimeOffset now, DateTimeOffset? insertedOn = null)
+    public static JobParseResult Read(string body, JobLimits limits, DateTimeOffset now)
     {
         var result = JobContract.Parse(JobContract.DecodeMessageBody(body), limits, now);
-        return result.Job is { SubmittedAt: null } job && insertedOn is { } inserted
-            ? result with { Job = job with { SubmittedAt = inserted } }
-            : result;
+        return result.Job is { SubmittedAt: null } job ? result with { Job = job with { SubmittedAt = now } } : result;
     }
 
-    public async Task<IntakeResult> HandleAsync(string body, DateTimeOffset? insertedOn, CancellationToken cancellationToken = default)
+    public async Task<MessageResult> HandleJobAsync(ReceivedMessage message, IJobLifecycleHost host, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(host);
         var now = clock.GetUtcNow();
-        var parsed = Read(body, limits, now, insertedOn ?? now);
+        JobParseResult parsed;
+        try
+        {
+            parsed = Read(message.Body, limits, now);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The contract reports field errors; anything it throws instead is still bad input, never a reason to retry.
+            return await DeadLetterAsync(DeadLetterSource.Jobs, message, null, $"invalid job: the body could not be read ({ex.GetType().Name}: {ex.Message})", cancellationToken);
+        }
+
         if (!parsed.IsValid)
         {
-            var reason = "invalid job: " + string.Join("; ", parsed.Errors);
-            logger.LogWarning("Rejected a job message: {Reason}", reason);
-            return new IntakeResult(IntakeOutcome.Rejected, null, reason, parsed.Errors);
+            return await DeadLetterAsync(DeadLetterSource.Jobs, message, null, "invalid job: " + string.Join("; ", parsed.Errors), cancellationToken);
         }
 
         var job = parsed.Job!;
-        if (!await store.TryAddAsync(job, JobState.New(job.Id, now), cancellationToken))
+        try
         {
-            // Already known: make sure a job that was stored but never planned (a crash in between) still gets its plan.
-            var existing = await store.GetAsync(job.Id, cancellationToken);
-            if (existing is { State.Status: JobStatus.Queued })
+            var added = await store.TryAddAsync(job, JobState.New(job.Id, now), cancellationToken);
+
+            // Hand over what is stored: after a crash between storing and starting, the redelivery starts it.
+            var stored = await store.GetAsync(job.Id, cancellationToken) ?? throw new InvalidOperationException($"job {job.Id} vanished after it was stored");
+            await host.StartAsync(stored, cancellationToken);
+            if (!added)
             {
-                var resumed = await PlanAsync(existing.Job, now, cancellationToken);
-                return new IntakeResult(IntakeOutcome.Accepted, job.Id, "planned after an earlier interrupted intake", [], resumed);
+                logger.LogInformation("Job {JobId} was submitted again; the first submission stands", job.Id);
             }
 
-            logger.LogInformation("Job {JobId} was submitted again; the first submission stands", job.Id);
-            return new IntakeResult(IntakeOutcome.Duplicate, job.Id, "a job with this id exists already", [], existing?.State);
+            return new MessageResult(added ? MessageOutcome.Accepted : MessageOutcome.Duplicate, job.Id);
         }
-
-        var state = await PlanAsync(job, now, cancellationToken);
-        return new IntakeResult(IntakeOutcome.Accepted, job.Id, null, [], state);
-    }
-
-    /// <summary>
-    /// Called when a message is dead-lettered after too many deliveries: a job that was stored but never
-    /// planned is ended as Failed, so that no accepted job stays queued for ever.
-    /// </summary>
-    public async Task AbandonAsync(string body, string reason, CancellationToken cancellationToken = default)
-    {
-        var parsed = JobContract.Parse(JobContract.DecodeMessageBody(body), limits, clock.GetUtcNow());
-        var id = parsed.Job?.Id;
-        if (id is not null && await store.GetAsync(id, cancellationToken) is { State.Status: JobStatus.Queued })
+        catch (Exception ex) when (IsLastDelivery(message, ex, cancellationToken))
         {
-            await runner.ApplyAsync(id, new PlanningFailed(clock.GetUtcNow(), reason), cancellationToken);
+            var reason = GaveUp(message, ex);
+            await host.AbandonAsync(job.Id, reason, cancellationToken);
+            return await DeadLetterAsync(DeadLetterSource.Jobs, message, job.Id, reason, cancellationToken);
         }
     }
 
-    private async Task<JobState?> PlanAsync(TrainingJob job, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<MessageResult> HandleEventAsync(ReceivedMessage message, IJobLifecycleHost host, CancellationToken cancellationToken = default)
     {
-        var plan = await planner.PlanAsync(job, null, now, cancellationToken);
-        return await runner.ApplyAsync(job.Id, new JobPlanned(now, plan), cancellationToken);
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(host);
+        if (JobEventQueue.TryRead(message.Body) is not { } evt)
+        {
+            return await DeadLetterAsync(DeadLetterSource.Events, message, null, JobEventQueue.Describe, cancellationToken);
+        }
+
+        if (!JobContract.IsValidJobId(evt.JobId))
+        {
+            return await DeadLetterAsync(DeadLetterSource.Events, message, null, "jobId is not a valid job id (1-63 lower-case letters, digits and '-')", cancellationToken);
+        }
+
+        try
+        {
+            switch (await host.SignalAsync(evt.JobId, evt.Signal, cancellationToken))
+            {
+                case SignalOutcome.Delivered:
+                    return new MessageResult(MessageOutcome.Delivered, evt.JobId);
+                case SignalOutcome.JobEnded:
+                    logger.LogInformation("Job event {Kind} for {JobId} arrived after the job ended; nothing to do", evt.Kind, evt.JobId);
+                    return new MessageResult(MessageOutcome.Late, evt.JobId);
+                default:
+                    return await DeadLetterAsync(DeadLetterSource.Events, message, evt.JobId, $"no job '{evt.JobId}'", cancellationToken);
+            }
+        }
+        catch (Exception ex) when (IsLastDelivery(message, ex, cancellationToken))
+        {
+            return await DeadLetterAsync(DeadLetterSource.Events, message, evt.JobId, GaveUp(message, ex), cancellationToken);
+        }
+    }
+
+    private bool IsLastDelivery(ReceivedMessage message, Exception ex, CancellationToken cancellationToken)
+    {
+        if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        logger.LogWarning(ex, "Message {MessageId} failed on delivery {Count} of {Max}", message.Id, message.DequeueCount, storage.MaxDequeueCount);
+        return message.DequeueCount >= storage.MaxDequeueCount;
+    }
+
+    private static string GaveUp(ReceivedMessage message, Exception ex) =>
+        $"failed on {message.DequeueCount} deliveries; last error: {ex.GetType().Name}: {ex.Message}";
+
+    private async Task<MessageResult> DeadLetterAsync(DeadLetterSource source, ReceivedMessage message, string? jobId, string reason, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("Message {MessageId} dead-lettered: {Reason}", message.Id, reason);
+        await deadLetters.SendAsync(source, message, reason, cancellationToken);
+        return new MessageResult(MessageOutcome.DeadLettered, jobId, reason);
     }
 }

@@ -66,6 +66,12 @@ public sealed class Reconciler(JobStore store, PoolProviders providers, Lifecycl
             }
         }
 
+        logger.LogInformation("Reconciler: {Stopped} orphaned pool(s) stopped, {Stuck} stuck job(s), {Errors} error(s)", stopped.Count, stuck.Count, errors.Count);
+        foreach (var error in errors)
+        {
+            logger.LogError("Reconciler: {Error}", error);
+        }
+
         return new ReconcileReport(stopped, stuck, errors);
     }
 

@@ -70,7 +70,7 @@ public static class DemoCommand
         AnsiConsole.MarkupLine("[grey]Starting Azurite (in memory, free loopback ports)...[/]");
         await using var azurite = await AzuriteProcess.StartAsync(cancellationToken: cancellationToken);
         var clock = new VirtualClock(SamplesWrittenFor);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(LocalSettings.Defaults(azurite.ConnectionString)).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(LocalSettings.Demo(azurite.ConnectionString)).Build();
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning));
         await using var local = await LocalComposition.CreateAsync(configuration, clock, loggers, cancellationToken);
 
@@ -132,7 +132,7 @@ public static class DemoCommand
             jobs.Add(Summarise(record, report));
         }
 
-        var poison = await local.Intake.PeekPoisonAsync(cancellationToken: cancellationToken);
+        var poison = await local.DeadLetters.PeekAsync(cancellationToken: cancellationToken);
         return new Summary(SamplesWrittenFor, clock.GetUtcNow(), stopwatch.Elapsed.TotalSeconds, jobs, [.. poison.Select(p => p.Reason)], leftRunning);
     }
 

@@ -60,7 +60,7 @@ public static class JobCommands
 
             var clients = new StorageClients(CliSettings.Storage(configuration, CliSettings.ResolveConnection(parse.GetValue(connection), configuration)));
             await clients.EnsureCreatedAsync(cancellationToken);
-            var queue = new TrainingJobQueue(clients, TimeProvider.System);
+            var queue = new TrainingJobQueue(clients);
             var messageId = await queue.SendAsync(JobContract.Serialize(result.Job!), cancellationToken);
             if (parse.GetValue(json))
             {
@@ -172,17 +172,22 @@ public static class JobCommands
         {
             var configuration = CliSettings.Load();
             var clients = new StorageClients(CliSettings.Storage(configuration, CliSettings.ResolveConnection(parse.GetValue(connection), configuration)));
-            var poison = await new TrainingJobQueue(clients, TimeProvider.System).PeekPoisonAsync(cancellationToken: cancellationToken);
+            var poison = await new DeadLetterQueue(clients, TimeProvider.System).PeekAsync(cancellationToken: cancellationToken);
             if (parse.GetValue(json))
             {
                 Output.Json(poison);
                 return Output.Ok;
             }
 
-            var table = new Table().AddColumns("Message", "Dead-lettered", "Deliveries", "Reason");
+            var table = new Table().AddColumns("Queue", "Message", "Dead-lettered", "Deliveries", "Reason");
             foreach (var p in poison)
             {
-                table.AddRow(p.OriginalMessageId, Output.Time(p.DeadLetteredAt), p.DequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(p.Reason));
+                table.AddRow(
+                    p.Source.ToString(),
+                    Markup.Escape(p.OriginalMessageId ?? "-"),
+                    p.DeadLetteredAt is { } at ? Output.Time(at) : "-",
+                    p.DequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Markup.Escape(p.Reason));
             }
 
             AnsiConsole.Write(table);

@@ -19,7 +19,15 @@ public static class LocalSettings
         ["Carbon:Forecasts:Regions:3"] = "eastus",
         ["Carbon:Forecasts:Regions:4"] = "us-east-1",
         ["Carbon:LocalHost:SimulateWorkloads"] = "true",
-        ["Carbon:LocalHost:ReconcileInterval"] = "01:00:00",
+    };
+
+    /// <summary>
+    /// The demo runs days of virtual time in seconds: every periodic task that fires is a turn of the loop, so it scans
+    /// for telemetry and reconciles less often than the local host on the real clock does (every minute, every ten).
+    /// </summary>
+    public static Dictionary<string, string?> Demo(string connection) => new(Defaults(connection))
+    {
+        ["Carbon:Reconciler:Schedule"] = "0 0 * * * *",
         ["Carbon:LocalHost:TelemetryScanInterval"] = "00:30:00",
     };
 }

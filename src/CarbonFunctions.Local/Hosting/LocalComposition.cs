@@ -30,6 +30,7 @@ public sealed class LocalComposition : IAsyncDisposable
     public IServiceProvider Services => _services;
     public JobStore Jobs => _services.GetRequiredService<JobStore>();
     public TrainingJobQueue Intake => _services.GetRequiredService<TrainingJobQueue>();
+    public DeadLetterQueue DeadLetters => _services.GetRequiredService<DeadLetterQueue>();
     public StorageClients Storage => _services.GetRequiredService<StorageClients>();
 
     public static async Task<LocalComposition> CreateAsync(IConfiguration configuration, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken = default)
@@ -44,12 +45,13 @@ public sealed class LocalComposition : IAsyncDisposable
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         await provider.GetRequiredService<StorageClients>().EnsureCreatedAsync(cancellationToken);
 
-        var ingestion = provider.GetRequiredService<ForecastIngestion>();
-        var replanner = provider.GetRequiredService<JobReplanner>();
+        var lifecycle = provider.GetRequiredService<StoredJobLifecycle>();
+        var forecasts = provider.GetRequiredService<ForecastRefresh>();
         var reconciler = provider.GetRequiredService<Reconciler>();
-        var logger = loggers.CreateLogger<LocalComposition>();
-        var reconcileEvery = configuration.GetValue("Carbon:LocalHost:ReconcileInterval", TimeSpan.FromMinutes(15));
-        var telemetryEvery = configuration.GetValue("Carbon:LocalHost:TelemetryScanInterval", TimeSpan.FromMinutes(5));
+        var reconcileSchedule = provider.GetRequiredService<ReconcilerOptions>().Cron;
+
+        // The Functions app reacts to telemetry through its blob trigger; the local host scans for new blobs instead.
+        var telemetryEvery = configuration.GetValue("Carbon:LocalHost:TelemetryScanInterval", TimeSpan.FromMinutes(1));
         var storage = provider.GetRequiredService<StorageClients>();
         var telemetry = new TelemetryScan(
             storage.Blobs.GetBlobContainerClient(storage.Options.TelemetryContainer),
@@ -57,17 +59,8 @@ public sealed class LocalComposition : IAsyncDisposable
             loggers.CreateLogger<TelemetryScan>());
         var tasks = new List<PeriodicTask>
         {
-            new("forecast-ingestion", ingestion.NextRunAfter, async ct =>
-            {
-                var results = await ingestion.RunAsync(ct);
-                foreach (var result in results)
-                {
-                    logger.LogInformation("Forecast {Region}: {Status} {Detail}", result.Region, result.Status, result.Reason);
-                }
-
-                await replanner.ReplanWaitingJobsAsync(ct);
-            }),
-            new("reconciler", now => now + reconcileEvery, async ct => await reconciler.RunAsync(ct)),
+            new("forecast-refresh", forecasts.NextRunAfter, async ct => await forecasts.RunAsync(lifecycle, ct)),
+            new("reconciler", reconcileSchedule.NextRunAfter, async ct => await reconciler.RunAsync(ct)),
             new("telemetry-scan", now => now + telemetryEvery, async ct => await telemetry.RunAsync(ct)),
         };
 
@@ -75,7 +68,7 @@ public sealed class LocalComposition : IAsyncDisposable
             provider.GetRequiredService<TrainingJobQueue>(),
             provider.GetRequiredService<JobEventQueue>(),
             provider.GetRequiredService<JobIntake>(),
-            provider.GetRequiredService<JobRunner>(),
+            lifecycle,
             provider.GetRequiredService<JobStore>(),
             tasks,
             clock,

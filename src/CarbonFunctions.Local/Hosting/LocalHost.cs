@@ -1,3 +1,4 @@
+using Azure.Storage.Queues.Models;
 using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Handlers.Jobs;
 using CarbonFunctions.Handlers.Lifecycle;
@@ -26,15 +27,15 @@ public sealed record LocalHostOptions
 }
 
 /// <summary>
-/// The embedded host: the same handlers as the Functions app, driven by a polling loop over the jobs queue,
-/// the job-events queue, due wake-ups and periodic tasks. Safe to run as several competing processes on one
-/// storage account (queue visibility + ETag-guarded job state).
+/// The embedded host: the same use cases as the Functions app, driven by a polling loop over the jobs queue, the
+/// job-events queue, due wake-ups and periodic tasks, with <see cref="StoredJobLifecycle"/> as the lifecycle host. Safe
+/// to run as several competing processes on one storage account (queue visibility + ETag-guarded job state).
 /// </summary>
 public sealed class LocalHost(
     TrainingJobQueue intakeQueue,
     JobEventQueue eventQueue,
     JobIntake intake,
-    JobRunner runner,
+    StoredJobLifecycle lifecycle,
     JobStore store,
     IReadOnlyList<PeriodicTask> periodicTasks,
     TimeProvider clock,
@@ -71,8 +72,8 @@ public sealed class LocalHost(
             }
         }
 
-        work += await DrainIntakeAsync(cancellationToken);
-        work += await DrainEventsAsync(cancellationToken);
+        work += await DrainAsync(intakeQueue.Name, ct => intakeQueue.ReceiveAsync(16, options.VisibilityTimeout, ct), m => intake.HandleJobAsync(m, lifecycle, cancellationToken), intakeQueue.CompleteAsync, cancellationToken);
+        work += await DrainAsync(eventQueue.Name, ct => eventQueue.ReceiveAsync(16, options.VisibilityTimeout, ct), m => intake.HandleEventAsync(m, lifecycle, cancellationToken), eventQueue.CompleteAsync, cancellationToken);
         if (options.SimulateWorkloads)
         {
             work += await FinishSimulatedWorkloadsAsync(cancellationToken);
@@ -82,7 +83,7 @@ public sealed class LocalHost(
         foreach (var due in await store.ListDueAsync(now, cancellationToken))
         {
             var before = due.State;
-            var after = await runner.ApplyAsync(due.Job.Id, new TimerFired(now), cancellationToken);
+            var after = await lifecycle.ApplyAsync(due.Job.Id, new TimerFired(now), cancellationToken);
             if (after is not null && after != before)
             {
                 work++;
@@ -94,7 +95,8 @@ public sealed class LocalHost(
 
     /// <summary>
     /// Runs until <paramref name="until"/> says stop. On a <see cref="VirtualClock"/>, idle time is skipped by
-    /// jumping to the next wake-up; on the real clock the host sleeps between polls.
+    /// jumping to the next wake-up; on the real clock the host sleeps between polls. A storage error that survives the
+    /// SDK's retries is logged and the loop goes on after a pause: the host outlives a storage hiccup.
     /// </summary>
     public async Task RunAsync(Func<Task<bool>> until, CancellationToken cancellationToken = default)
     {
@@ -106,7 +108,18 @@ public sealed class LocalHost(
 
         while (!cancellationToken.IsCancellationRequested && !await until())
         {
-            var work = await PumpOnceAsync(cancellationToken);
+            int work;
+            try
+            {
+                work = await PumpOnceAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Local host loop failed; retrying after {Pause}", options.PollInterval);
+                await Task.Delay(options.PollInterval, TimeProvider.System, cancellationToken);
+                continue;
+            }
+
             if (work > 0)
             {
                 continue;
@@ -135,12 +148,18 @@ public sealed class LocalHost(
         return candidates.Count == 0 ? null : candidates.Min();
     }
 
-    private async Task<int> DrainIntakeAsync(CancellationToken cancellationToken)
+    /// <summary>Receives until the queue is empty; a message is deleted once handled (stored, delivered or dead-lettered), else left for a later try.</summary>
+    private async Task<int> DrainAsync(
+        string queue,
+        Func<CancellationToken, Task<IReadOnlyList<QueueMessage>>> receive,
+        Func<ReceivedMessage, Task<MessageResult>> handle,
+        Func<QueueMessage, CancellationToken, Task> complete,
+        CancellationToken cancellationToken)
     {
         var handled = 0;
         while (true)
         {
-            var messages = await intakeQueue.ReceiveAsync(16, options.VisibilityTimeout, cancellationToken);
+            var messages = await receive(cancellationToken);
             if (messages.Count == 0)
             {
                 return handled;
@@ -149,70 +168,16 @@ public sealed class LocalHost(
             foreach (var message in messages)
             {
                 handled++;
-                if (message.DequeueCount > intakeQueue.MaxDequeueCount)
-                {
-                    var reason = $"dequeued {message.DequeueCount} times without being handled (limit {intakeQueue.MaxDequeueCount})";
-                    await intake.AbandonAsync(message.Body.ToString(), reason, cancellationToken);
-                    await intakeQueue.DeadLetterAsync(message, reason, cancellationToken);
-                    continue;
-                }
-
                 try
                 {
-                    // Submission time is this host's clock (a virtual one in the demo), not the queue's wall clock.
-                    var result = await intake.HandleAsync(message.Body.ToString(), clock.GetUtcNow(), cancellationToken);
-                    if (result.Outcome == IntakeOutcome.Rejected)
-                    {
-                        await intakeQueue.DeadLetterAsync(message, result.Reason!, cancellationToken);
-                    }
-                    else
-                    {
-                        await intakeQueue.CompleteAsync(message, cancellationToken);
-                    }
+                    await handle(ReceivedMessage.From(message));
+                    await complete(message, cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Left on the queue: it becomes visible again and is dead-lettered once it has failed too often.
-                    logger.LogError(ex, "Job message {MessageId} failed (delivery {Count}); it will be retried", message.MessageId, message.DequeueCount);
+                    // Left on the queue: it becomes visible again, and is dead-lettered on its last allowed delivery.
+                    logger.LogError(ex, "{Queue} message {MessageId} failed (delivery {Count}); it will be retried", queue, message.MessageId, message.DequeueCount);
                 }
-            }
-        }
-    }
-
-    private async Task<int> DrainEventsAsync(CancellationToken cancellationToken)
-    {
-        var handled = 0;
-        while (true)
-        {
-            var messages = await eventQueue.ReceiveAsync(16, options.VisibilityTimeout, cancellationToken);
-            if (messages.Count == 0)
-            {
-                return handled;
-            }
-
-            foreach (var message in messages)
-            {
-                handled++;
-                var evt = JobEventQueue.TryRead(message.Body.ToString());
-                if (evt is null)
-                {
-                    // Nothing is dropped silently: an unreadable event goes to the poison queue with the reason.
-                    await intakeQueue.SendToPoisonAsync(
-                        new PoisonMessage($"unreadable job event (expected {{\"jobId\",\"kind\": complete|fail|cancel}})", message.MessageId, message.DequeueCount, message.InsertedOn, clock.GetUtcNow(), message.Body.ToString()),
-                        cancellationToken);
-                    await eventQueue.CompleteAsync(message, cancellationToken);
-                    continue;
-                }
-
-                var now = clock.GetUtcNow();
-                JobEvent lifecycleEvent = evt.Kind switch
-                {
-                    "complete" => new WorkFinished(now, true, evt.Reason ?? "reported complete"),
-                    "fail" => new WorkFinished(now, false, evt.Reason),
-                    _ => new CancelRequested(now, evt.Reason ?? "cancelled by request"),
-                };
-                await runner.ApplyAsync(evt.JobId, lifecycleEvent, cancellationToken);
-                await eventQueue.CompleteAsync(message, cancellationToken);
             }
         }
     }
@@ -226,7 +191,7 @@ public sealed class LocalHost(
             var state = record.State;
             if (state is { Status: JobStatus.Running, Plan: { } plan } && state.SlotIndex == plan.Slots.Count - 1 && now >= plan.Slots[^1].End)
             {
-                await runner.ApplyAsync(record.Job.Id, new WorkFinished(now, true, "simulated training run finished its planned work"), cancellationToken);
+                await lifecycle.ApplyAsync(record.Job.Id, new WorkFinished(now, true, "simulated training run finished its planned work"), cancellationToken);
                 finished++;
             }
         }

@@ -18,6 +18,9 @@ public sealed class JobStore(StorageClients clients)
 {
     private const string RowKey = "job";
 
+    /// <summary>Concurrent writers one update may lose to before it gives up (the caller's message is retried later).</summary>
+    private const int MaxConflictRetries = 8;
+
     // A table string property holds at most 32K UTF-16 characters; long JSON is split across numbered properties.
     private const int ChunkChars = 30_000;
 
@@ -44,18 +47,38 @@ public sealed class JobStore(StorageClients clients)
         return response.HasValue ? FromEntity(response.Value!) : null;
     }
 
-    /// <summary>Replaces the state if nobody changed the row since <paramref name="record"/> was read; false on a lost race.</summary>
-    public async Task<bool> TryUpdateAsync(JobRecord record, JobState state, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The one read-modify-write of a job's state: reads the row, asks <paramref name="change"/> for the new state (null:
+    /// nothing to write), and writes it guarded by the ETag; when another writer won, reads again and asks again.
+    /// Returns the record as it now stands, or null for an unknown job.
+    /// </summary>
+    public async Task<JobRecord?> UpdateAsync(string jobId, Func<JobRecord, JobState?> change, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        try
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 1; ; attempt++)
         {
-            await _table.UpdateEntityAsync(ToEntity(record.Job, state), record.ETag, TableUpdateMode.Replace, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412)
-        {
-            return false;
+            var record = await GetAsync(jobId, cancellationToken);
+            if (record is null)
+            {
+                return null;
+            }
+
+            var next = change(record);
+            if (next is null)
+            {
+                return record;
+            }
+
+            try
+            {
+                var response = await _table.UpdateEntityAsync(ToEntity(record.Job, next), record.ETag, TableUpdateMode.Replace, cancellationToken);
+                return new JobRecord(record.Job, next, response.Headers.ETag ?? record.ETag);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < MaxConflictRetries)
+            {
+                // Another host changed the job first: decide again on what it wrote, after a short jittered pause.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
+            }
         }
     }
 

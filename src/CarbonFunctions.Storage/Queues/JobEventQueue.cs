@@ -1,26 +1,29 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using CarbonFunctions.Core.Lifecycle;
 
 namespace CarbonFunctions.Storage.Queues;
 
-/// <summary>What a team or a training run says about a job: "complete", "fail" or "cancel".</summary>
+/// <summary>A <c>job-events</c> message: a <see cref="JobSignal"/> for one job.</summary>
 public sealed record JobEventMessage(string JobId, string Kind, string? Reason, DateTimeOffset SentAt)
 {
-    public static readonly IReadOnlyList<string> Kinds = ["complete", "fail", "cancel"];
+    public JobSignal Signal => new(Kind, Reason);
 }
 
-/// <summary>The <c>job-events</c> queue: completion and cancellation reach the lifecycle through it.</summary>
+/// <summary>The <c>job-events</c> queue: completion, failure, cancellation and re-plan requests reach the lifecycle through it.</summary>
 public sealed class JobEventQueue(StorageClients clients)
 {
     private readonly QueueClient _events = clients.Queues.GetQueueClient(clients.Options.EventsQueue);
 
+    public string Name => _events.Name;
+
     public async Task SendAsync(JobEventMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (!JobEventMessage.Kinds.Contains(message.Kind))
+        if (!JobSignal.IsKnownKind(message.Kind))
         {
-            throw new ArgumentException($"unknown event kind '{message.Kind}'; known: {string.Join(", ", JobEventMessage.Kinds)}", nameof(message));
+            throw new ArgumentException($"unknown event kind '{message.Kind}'; known: {string.Join(", ", JobSignal.Kinds)}", nameof(message));
         }
 
         await _events.SendMessageAsync(JsonSerializer.Serialize(message, StorageJson.Options), cancellationToken);
@@ -32,19 +35,22 @@ public sealed class JobEventQueue(StorageClients clients)
         return response.Value;
     }
 
-    /// <summary>Reads an event; null when the body is not one (the caller dead-letters it).</summary>
+    /// <summary>Reads an event; null when the body is not one (the caller dead-letters it with <see cref="Describe"/>).</summary>
     public static JobEventMessage? TryRead(string body)
     {
         try
         {
             var message = JsonSerializer.Deserialize<JobEventMessage>(body, StorageJson.Options);
-            return message is { JobId.Length: > 0 } && JobEventMessage.Kinds.Contains(message.Kind) ? message : null;
+            return message is { JobId.Length: > 0 } && JobSignal.IsKnownKind(message.Kind) ? message : null;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
             return null;
         }
     }
+
+    /// <summary>The reason an unreadable event is dead-lettered with.</summary>
+    public static string Describe => $"unreadable job event (expected {{\"jobId\": \"...\", \"kind\": {string.Join("|", JobSignal.Kinds)}, \"reason\"?: \"...\"}})";
 
     public async Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken = default)
     {

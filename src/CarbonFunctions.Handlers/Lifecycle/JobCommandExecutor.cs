@@ -1,0 +1,56 @@
+using CarbonFunctions.Core.Jobs;
+using CarbonFunctions.Core.Lifecycle;
+using Microsoft.Extensions.Logging;
+
+namespace CarbonFunctions.Handlers.Lifecycle;
+
+/// <summary>
+/// Runs one lifecycle command — plan, re-plan, or a pool command against the job's provider — and turns the outcome,
+/// failures included, into the event the lifecycle expects. The local host calls it directly, the orchestrator through
+/// its one activity, so both behave the same.
+/// </summary>
+public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource planner, TimeProvider clock, ILogger<JobCommandExecutor> logger)
+{
+    public async Task<JobEvent> ExecuteAsync(TrainingJob job, JobState state, JobCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(command);
+        try
+        {
+            switch (command)
+            {
+                case PlanJob:
+                    return new JobPlanned(clock.GetUtcNow(), await planner.PlanAsync(job, null, clock.GetUtcNow(), cancellationToken));
+                case ReplanJob:
+                    return new JobReplanned(clock.GetUtcNow(), await planner.PlanAsync(job, state, clock.GetUtcNow(), cancellationToken));
+            }
+
+            var provider = providers.For(job.Pool.Provider);
+            var status = command switch
+            {
+                StartPool start => await provider.EnsureRunningAsync(PoolProviders.SpecFor(job, start.Region, start.Nodes), cancellationToken),
+                PausePool => await provider.PauseAsync(job.Id, cancellationToken),
+                StopPool => await provider.StopAsync(job.Id, cancellationToken),
+                _ => throw new ArgumentException($"unknown command {command.GetType().Name}", nameof(command)),
+            };
+            logger.LogInformation("Job {JobId}: {Command} -> pool {State} with {Nodes} node(s)", job.Id, command.GetType().Name, status.State, status.RunningNodes);
+            return new PoolObserved(clock.GetUtcNow(), status);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // The lifecycle decides what a failure means (retry planning or a start with back-off, retry a stop on its timer).
+            logger.LogWarning(ex, "Job {JobId}: {Command} failed", job.Id, command.GetType().Name);
+            return Failed(command, clock.GetUtcNow(), ex.Message);
+        }
+    }
+
+    /// <summary>The event a command that could not run at all stands for (also used when a Durable activity crashed).</summary>
+    public static JobEvent Failed(JobCommand command, DateTimeOffset at, string reason) => command is PlanJob or ReplanJob
+        ? new PlanningFailed(at, reason)
+        : new PoolCommandFailed(at, $"{command.GetType().Name}: {reason}");
+}
