@@ -3,22 +3,22 @@ using CarbonFunctions.Core.Pools;
 namespace CarbonFunctions.Compute.Budget;
 
 /// <summary>
-/// Wraps a provider so that the nodes running across all pools of all providers stay within
-/// <see cref="NodeBudget.MaxTotalNodes"/>: a request that would pass it is refused with
-/// <see cref="PoolBudgetExceededException"/> before the cloud is called (never clamped: a job silently
-/// given fewer nodes would miss its deadline without anyone being told).
+/// Wraps a provider so that the nodes running across all pools of all providers, in every instance that shares
+/// the <see cref="INodeLedger"/>, stay within <see cref="INodeLedger.MaxTotalNodes"/>: a request that would pass it
+/// is refused with <see cref="PoolBudgetExceededException"/> before the cloud is called (never clamped: a job
+/// silently given fewer nodes would miss its deadline without anyone being told).
 /// </summary>
 public sealed class NodeBudgetGuard : IPoolProvider, IDisposable
 {
     private readonly IPoolProvider _inner;
-    private readonly NodeBudget _budget;
+    private readonly INodeLedger _ledger;
     private readonly SemaphoreSlim _seedGate = new(1, 1);
     private volatile bool _seeded;
 
-    public NodeBudgetGuard(IPoolProvider inner, NodeBudget budget)
+    public NodeBudgetGuard(IPoolProvider inner, INodeLedger ledger)
     {
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
-        _budget = budget ?? throw new ArgumentNullException(nameof(budget));
+        _ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
     }
 
     public string Name => _inner.Name;
@@ -27,7 +27,7 @@ public sealed class NodeBudgetGuard : IPoolProvider, IDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         await EnsureSeededAsync(cancellationToken).ConfigureAwait(false);
-        _budget.Reserve(Name, spec.PoolId, spec.Nodes);
+        await _ledger.ReserveAsync(Name, spec.PoolId, spec.Nodes, cancellationToken).ConfigureAwait(false);
         PoolStatus status;
         try
         {
@@ -42,17 +42,23 @@ public sealed class NodeBudgetGuard : IPoolProvider, IDisposable
         // Nodes still starting will run soon, so the pool keeps what it asked for unless it failed outright.
         if (status.State == PoolState.Failed)
         {
-            _budget.Record(Name, spec.PoolId, status.RunningNodes);
+            await _ledger.RecordAsync(Name, spec.PoolId, status.RunningNodes, CancellationToken.None).ConfigureAwait(false);
         }
 
         return status;
     }
 
-    public Task<PoolStatus> PauseAsync(string poolId, CancellationToken cancellationToken) =>
-        ReleaseAsync(poolId, _inner.PauseAsync(poolId, cancellationToken));
+    public async Task<PoolStatus> PauseAsync(string poolId, CancellationToken cancellationToken)
+    {
+        await EnsureSeededAsync(cancellationToken).ConfigureAwait(false);
+        return await ReleaseAsync(poolId, await _inner.PauseAsync(poolId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+    }
 
-    public Task<PoolStatus> StopAsync(string poolId, CancellationToken cancellationToken) =>
-        ReleaseAsync(poolId, _inner.StopAsync(poolId, cancellationToken));
+    public async Task<PoolStatus> StopAsync(string poolId, CancellationToken cancellationToken)
+    {
+        await EnsureSeededAsync(cancellationToken).ConfigureAwait(false);
+        return await ReleaseAsync(poolId, await _inner.StopAsync(poolId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+    }
 
     public Task<PoolStatus> GetStatusAsync(string poolId, CancellationToken cancellationToken) =>
         _inner.GetStatusAsync(poolId, cancellationToken);
@@ -62,10 +68,10 @@ public sealed class NodeBudgetGuard : IPoolProvider, IDisposable
 
     public void Dispose() => _seedGate.Dispose();
 
-    private async Task<PoolStatus> ReleaseAsync(string poolId, Task<PoolStatus> call)
+    private async Task<PoolStatus> ReleaseAsync(string poolId, PoolStatus status)
     {
-        var status = await call.ConfigureAwait(false);
-        _budget.Record(Name, poolId, status.RunningNodes);
+        // The cloud has already let the nodes go: record it even if the caller gives up now, or they leak.
+        await _ledger.RecordAsync(Name, poolId, status.RunningNodes, CancellationToken.None).ConfigureAwait(false);
         return status;
     }
 
@@ -76,7 +82,7 @@ public sealed class NodeBudgetGuard : IPoolProvider, IDisposable
         try
         {
             var now = await _inner.GetStatusAsync(spec.PoolId, cancellationToken).ConfigureAwait(false);
-            _budget.Record(Name, spec.PoolId, now.State == PoolState.Starting ? spec.Nodes : now.RunningNodes);
+            await _ledger.RecordAsync(Name, spec.PoolId, now.State == PoolState.Starting ? spec.Nodes : now.RunningNodes, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -96,9 +102,9 @@ public sealed class NodeBudgetGuard : IPoolProvider, IDisposable
         {
             if (!_seeded)
             {
-                // After a restart the ledger is empty while pools may still run; count them first.
-                var active = await _inner.ListActiveAsync(cancellationToken).ConfigureAwait(false);
-                _budget.Seed(Name, active.Select(p => (p.PoolId, Math.Max(p.RunningNodes, p.RequestedNodes))));
+                // Pools may already run when this ledger first meets the provider (a new table, or pools
+                // started before the guard existed); count them first. The ledger does this once per provider.
+                await _ledger.SeedAsync(Name, ListRunningAsync, cancellationToken).ConfigureAwait(false);
                 _seeded = true;
             }
         }
@@ -106,5 +112,11 @@ public sealed class NodeBudgetGuard : IPoolProvider, IDisposable
         {
             _seedGate.Release();
         }
+    }
+
+    private async Task<IReadOnlyList<(string PoolId, int Nodes)>> ListRunningAsync(CancellationToken cancellationToken)
+    {
+        var active = await _inner.ListActiveAsync(cancellationToken).ConfigureAwait(false);
+        return [.. active.Select(p => (p.PoolId, Math.Max(p.RunningNodes, p.RequestedNodes)))];
     }
 }

@@ -82,10 +82,10 @@ public static class CarbonPipeline
 
         services.AddCarbonForecasts(configuration);
 
-        services.AddSingleton(new NodeBudget(pools));
+        services.AddSingleton<INodeLedger>(sp => new TableNodeLedger(sp.GetRequiredService<TableServiceClient>(), pools));
         services.AddSingleton(sp =>
         {
-            var budget = sp.GetRequiredService<NodeBudget>();
+            var budget = sp.GetRequiredService<INodeLedger>();
             var byCloud = new Dictionary<CloudProvider, IPoolProvider>();
             if (simulate)
             {
