@@ -26,6 +26,7 @@ param tableNames array = [
   'forecasts'
   'emissions'
   'simulatedpools'
+  'nodeledger'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {

@@ -24,7 +24,7 @@ locals {
   deployment_container = "app-package"
   containers           = [local.telemetry_container, "reports", "poison", local.deployment_container]
   queues               = [local.jobs_queue, "${local.jobs_queue}-poison", local.events_queue, "${local.events_queue}-poison"]
-  tables               = ["jobs", "forecasts", "emissions", "simulatedpools"]
+  tables               = ["jobs", "forecasts", "emissions", "simulatedpools", "nodeledger"]
 
   # Built-in role definition ids (the same as infra/modules/*.bicep).
   role_ids = {

@@ -40,9 +40,13 @@ public class BicepTests(BicepTemplate template)
         var storage = template.Module("storage");
         var parameters = BicepTemplate.FindTemplateOf(storage)["parameters"]!;
 
-        Assert.Equal(["training-jobs", "training-jobs-poison", "job-events"], Strings(parameters["queueNames"]!["defaultValue"]!));
-        Assert.Equal(["telemetry", "reports"], Strings(parameters["containerNames"]!["defaultValue"]!));
-        Assert.Equal(["jobs", "forecasts", "emissions", "simulatedpools"], Strings(parameters["tableNames"]!["defaultValue"]!));
+        Assert.Equal(["training-jobs", "training-jobs-poison", "job-events", "job-events-poison"], Strings(parameters["queueNames"]!["defaultValue"]!));
+        Assert.Equal(["telemetry", "reports", "poison"], Strings(parameters["containerNames"]!["defaultValue"]!));
+        Assert.Equal(["jobs", "forecasts", "emissions", "simulatedpools", "nodeledger"], Strings(parameters["tableNames"]!["defaultValue"]!));
+
+        // main.bicep passes the names the triggers bind to (the same variables feed the Carbon__Storage__* settings).
+        var variables = template.Root["variables"]!;
+        Assert.Equal(["training-jobs", "job-events", "telemetry"], new[] { (string)variables["jobsQueueName"]!, (string)variables["eventsQueueName"]!, (string)variables["telemetryContainerName"]! });
         Assert.Equal("[variables('deploymentContainerName')]", (string?)storage["properties"]!["parameters"]!["deploymentContainerName"]!["value"]);
     }
 

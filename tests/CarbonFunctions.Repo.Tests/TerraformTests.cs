@@ -38,9 +38,10 @@ public class TerraformTests(BicepTemplate bicep, TerraformConfig terraform)
     {
         var locals = terraform.Locals.Single(l => l.ContainsKey("queues"));
 
-        Assert.Equal(["training-jobs", "training-jobs-poison", "job-events"], Strings(locals["queues"]!));
-        Assert.Equal(["jobs", "forecasts", "emissions", "simulatedpools"], Strings(locals["tables"]!));
-        Assert.Equal(["telemetry", "reports", "${local.deployment_container}"], Strings(locals["containers"]!));
+        Assert.Equal(["${local.jobs_queue}", "${local.jobs_queue}-poison", "${local.events_queue}", "${local.events_queue}-poison"], Strings(locals["queues"]!));
+        Assert.Equal(["jobs", "forecasts", "emissions", "simulatedpools", "nodeledger"], Strings(locals["tables"]!));
+        Assert.Equal(["${local.telemetry_container}", "reports", "poison", "${local.deployment_container}"], Strings(locals["containers"]!));
+        Assert.Equal(["training-jobs", "job-events", "telemetry"], new[] { (string)locals["jobs_queue"]!, (string)locals["events_queue"]!, (string)locals["telemetry_container"]! });
         Assert.Equal("app-package", (string?)locals["deployment_container"]);
         Assert.Equal("app-package", (string?)bicep.Root["variables"]!["deploymentContainerName"]);
     }
@@ -89,7 +90,7 @@ public class TerraformTests(BicepTemplate bicep, TerraformConfig terraform)
         var subscription = terraform.Resource("azurerm_eventgrid_system_topic_event_subscription", "telemetry_created");
         Assert.Equal("${var.subscribe_telemetry_events ? 1 : 0}", (string?)subscription["count"]);
         Assert.Equal(["Microsoft.Storage.BlobCreated"], Strings(subscription["included_event_types"]!));
-        Assert.Equal("/blobServices/default/containers/telemetry/", (string?)TerraformConfig.Block(subscription, "subject_filter")["subject_begins_with"]);
+        Assert.Equal("/blobServices/default/containers/${local.telemetry_container}/", (string?)TerraformConfig.Block(subscription, "subject_filter")["subject_begins_with"]);
 
         var url = TerraformConfig.Block(subscription, "webhook_endpoint")["url"]!.ToString();
         Assert.Contains("/runtime/webhooks/blobs?functionName=Host.Functions.${var.telemetry_function_name}", url, StringComparison.Ordinal);
