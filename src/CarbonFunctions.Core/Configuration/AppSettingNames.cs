@@ -72,6 +72,7 @@ public static class AppSettingNames
     public const string ForecastsElectricityMapsApiToken = "Carbon__Forecasts__ElectricityMaps__ApiToken";
     public const string ForecastsCarbonAwareSdkBaseUrl = "Carbon__Forecasts__CarbonAwareSdk__BaseUrl";
     public const string ForecastsReplayDirectory = "Carbon__Forecasts__Replay__Directory";
+    public const string ForecastsReplayLoop = "Carbon__Forecasts__Replay__Loop";
 
     public const string PoolsSimulate = "Carbon__Pools__Simulate";
     public const string PoolsMaxTotalNodes = "Carbon__Pools__MaxTotalNodes";
@@ -129,6 +130,7 @@ public static class AppSettingNames
         new(ForecastsElectricityMapsApiToken, SettingScope.Everywhere, "Electricity Maps auth-token.", "electricitymaps-api-key"),
         new(ForecastsCarbonAwareSdkBaseUrl, SettingScope.Everywhere, "Base URL of a Carbon Aware SDK WebAPI deployment."),
         new(ForecastsReplayDirectory, SettingScope.LocalOnly, "Folder the replay mapping's zone paths are relative to; empty = the nearest samples/carbon."),
+        new(ForecastsReplayLoop, SettingScope.LocalOnly, "true: the bundled week-long traces repeat, so that replayed forecasts cover any date (func start, the demo)."),
 
         new(PoolsSimulate, SettingScope.Everywhere, "true: one simulated cloud stands in for Azure and AWS (local runs); false in Azure."),
         new(PoolsMaxTotalNodes, SettingScope.Everywhere, "Nodes that may run at once across all pools (default 32)."),

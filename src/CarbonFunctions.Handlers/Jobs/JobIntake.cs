@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
+using CarbonFunctions.Handlers.Hosting;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Jobs;
 using CarbonFunctions.Storage.Queues;
@@ -48,6 +50,8 @@ public sealed class JobIntake(JobStore store, DeadLetterQueue deadLetters, JobLi
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(host);
+        using var span = CarbonTelemetry.StartJobSpan("job.intake", null, ActivityKind.Consumer);
+        span?.SetTag("messaging.message.id", message.Id);
         var now = clock.GetUtcNow();
         JobParseResult parsed;
         try
@@ -66,6 +70,7 @@ public sealed class JobIntake(JobStore store, DeadLetterQueue deadLetters, JobLi
         }
 
         var job = parsed.Job!;
+        span?.SetTag(CarbonTelemetry.JobIdTag, job.Id);
         try
         {
             var added = await store.TryAddAsync(job, JobState.New(job.Id, now), cancellationToken);
@@ -92,16 +97,20 @@ public sealed class JobIntake(JobStore store, DeadLetterQueue deadLetters, JobLi
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(host);
+        using var span = CarbonTelemetry.StartJobSpan("job.event", null, ActivityKind.Consumer);
+        span?.SetTag("messaging.message.id", message.Id);
         if (JobEventQueue.TryRead(message.Body) is not { } evt)
         {
             return await DeadLetterAsync(DeadLetterSource.Events, message, null, JobEventQueue.Describe, cancellationToken);
         }
 
+        span?.SetTag("carbon.signal", evt.Kind);
         if (!JobContract.IsValidJobId(evt.JobId))
         {
             return await DeadLetterAsync(DeadLetterSource.Events, message, null, "jobId is not a valid job id (1-63 lower-case letters, digits and '-')", cancellationToken);
         }
 
+        span?.SetTag(CarbonTelemetry.JobIdTag, evt.JobId);
         try
         {
             switch (await host.SignalAsync(evt.JobId, evt.Signal, cancellationToken))
@@ -138,6 +147,8 @@ public sealed class JobIntake(JobStore store, DeadLetterQueue deadLetters, JobLi
     private async Task<MessageResult> DeadLetterAsync(DeadLetterSource source, ReceivedMessage message, string? jobId, string reason, CancellationToken cancellationToken)
     {
         logger.LogWarning("Message {MessageId} dead-lettered: {Reason}", message.Id, reason);
+        Activity.Current?.SetTag("carbon.dead_lettered", true);
+        Activity.Current.Fail(reason);
         await deadLetters.SendAsync(source, message, reason, cancellationToken);
         return new MessageResult(MessageOutcome.DeadLettered, jobId, reason);
     }

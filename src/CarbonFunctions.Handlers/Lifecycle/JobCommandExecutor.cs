@@ -1,5 +1,6 @@
 using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
+using CarbonFunctions.Handlers.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace CarbonFunctions.Handlers.Lifecycle;
@@ -16,6 +17,10 @@ public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource p
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(command);
+
+        // The provider's own HTTP spans (Azure SDK, AWS SDK) nest under this one, so a slow start shows where it waited.
+        using var span = CarbonTelemetry.StartJobSpan("job.command " + command.GetType().Name, job.Id);
+        span?.SetTag("carbon.job.status", state.Status.ToString());
         try
         {
             switch (command)
@@ -45,6 +50,7 @@ public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource p
         {
             // The lifecycle decides what a failure means (retry planning or a start with back-off, retry a stop on its timer).
             logger.LogWarning(ex, "Job {JobId}: {Command} failed", job.Id, command.GetType().Name);
+            span.Fail(ex.Message);
             return Failed(command, clock.GetUtcNow(), ex.Message);
         }
     }
