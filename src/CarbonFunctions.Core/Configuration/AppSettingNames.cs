@@ -90,12 +90,6 @@ public static class AppSettingNames
 
     public const string EmissionsDefaultPue = "Carbon__Emissions__DefaultPue";
 
-    /// <summary>
-    /// A setting as a trigger's binding expression: <c>%Carbon:Storage:JobsQueue%</c>. The Functions host resolves it
-    /// against its configuration, where the app setting <c>Carbon__Storage__JobsQueue</c> appears with ':' separators.
-    /// </summary>
-    public static string Binding(string settingName) => "%" + settingName.Replace("__", ":", StringComparison.Ordinal) + "%";
-
     /// <summary>Every setting, in the order the templates list them.</summary>
     public static IReadOnlyList<AppSetting> All { get; } =
     [
