@@ -8,6 +8,8 @@ if (Console.IsOutputRedirected)
     AnsiConsole.Profile.Width = 200;
 }
 
+Output.JsonErrors = args.Contains("--json", StringComparer.Ordinal);
+
 var connection = new Option<string?>("--connection")
 {
     Description = $"Storage connection string (default: ${CliSettings.ConnectionVariable}, then Carbon:Storage:ConnectionString, then UseDevelopmentStorage=true)",
@@ -17,24 +19,28 @@ var connection = new Option<string?>("--connection")
 var root = new RootCommand("carbonctl — carbon-aware scheduling of ML training jobs on Azure and AWS accelerator pools");
 root.Options.Add(connection);
 root.Subcommands.Add(JobCommands.Create(connection));
+root.Subcommands.Add(PoolCommands.Create(connection));
 root.Subcommands.Add(PlanCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ForecastCommands.Create(connection));
 root.Subcommands.Add(EmissionsCommands.Create(connection));
 root.Subcommands.Add(LocalCommand.Create(connection));
 
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // A usage error is invalid input (exit 2), as the README promises, with the usage hint on stderr.
+    Output.Error(string.Join("; ", parsed.Errors.Select(e => e.Message)) + " (see carbonctl --help)");
+    return Output.InvalidInput;
+}
+
 try
 {
-    // Errors become one readable line and exit code 1; a stack trace helps nobody at a prompt.
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (AggregateException ex) when (ex.InnerException is Azure.RequestFailedException)
+catch (Exception ex)
 {
-    Output.Error($"cannot reach storage ({ex.InnerException.Message}); is Azurite running? Start one with 'carbonctl local run --start-azurite', or pass --connection / set {CliSettings.ConnectionVariable}.");
-    return Output.Failure;
-}
-catch (Exception ex) when (ex is InvalidOperationException or Azure.RequestFailedException or IOException or System.Net.Http.HttpRequestException)
-{
-    Output.Error(ex.Message);
-    return Output.Failure;
+    var (message, code) = CliErrors.Describe(ex);
+    Output.Error(message);
+    return code;
 }

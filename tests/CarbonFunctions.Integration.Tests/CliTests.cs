@@ -9,6 +9,12 @@ public sealed class CliTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixt
 {
     private static async Task<(int ExitCode, string Output)> CarbonctlAsync(string connection, params string[] args)
     {
+        var (code, stdout, stderr) = await RunAsync(connection, new Dictionary<string, string>(), args);
+        return (code, stdout + stderr);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string connection, Dictionary<string, string> environment, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
         // carbonctl runs from its own build output (its deps.json and runtimeconfig), in this test's configuration.
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -19,6 +25,10 @@ public sealed class CliTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixt
         }
 
         start.Environment["CARBON_STORAGE"] = connection;
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
 
         // The bundled weekly traces repeat so that a replay on today's clock finds data.
         start.Environment["Carbon__Forecasts__Replay__Loop"] = "true";
@@ -26,7 +36,88 @@ public sealed class CliTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixt
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static void AssertNoStackTrace(string text) => Assert.DoesNotMatch(@"\n\s+at [A-Za-z_.]+\(", text);
+
+    [Fact]
+    public async Task A_usage_error_exits_2_with_the_message_on_stderr_and_nothing_on_stdout()
+    {
+        var (code, stdout, stderr) = await RunAsync(azurite.ConnectionString, [], "jobs", "frobnicate");
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.StartsWith("error: ", stderr, StringComparison.Ordinal);
+        Assert.Contains("frobnicate", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Under_json_an_error_is_one_json_object_on_stderr_and_the_exit_code_says_not_found()
+    {
+        var (code, stdout, stderr) = await RunAsync(azurite.ConnectionString, [], "jobs", "show", "no-such-job", "--json");
+
+        Assert.Equal(3, code);
+        Assert.Empty(stdout);
+        using var error = JsonDocument.Parse(stderr);
+        Assert.Equal("no job 'no-such-job'", error.RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task A_malformed_connection_string_is_invalid_input_without_a_stack_trace()
+    {
+        var (code, stdout, stderr) = await RunAsync("DefaultEndpointsProtocol=http;AccountName=;Nonsense", [], "jobs", "list");
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.StartsWith("error: invalid input", stderr, StringComparison.Ordinal);
+        AssertNoStackTrace(stderr);
+    }
+
+    [Fact]
+    public async Task Listing_jobs_on_an_account_with_no_jobs_table_yet_prints_an_empty_list()
+    {
+        var (code, stdout, stderr) = await RunAsync(azurite.ConnectionString, new() { ["Carbon__Storage__JobsTable"] = AzuriteFixture.UniqueName("fresh") }, "jobs", "list", "--json");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(0, JsonDocument.Parse(stdout).RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Forecast_show_refuses_zero_hours_as_invalid_input()
+    {
+        var (code, _, stderr) = await RunAsync(azurite.ConnectionString, [], "forecast", "show", "--region", "westus", "--hours", "0");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--hours must be between 1 and 336", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Jobs_show_json_is_the_contract_shape_that_jobs_enqueue_takes_back()
+    {
+        var table = AzuriteFixture.UniqueName("jobs");
+        var clients = new CarbonFunctions.Storage.StorageClients(new CarbonFunctions.Storage.StorageOptions { ConnectionString = azurite.ConnectionString, JobsTable = table });
+        await clients.EnsureCreatedAsync();
+        var job = CarbonFunctions.Core.Jobs.JobContract.ReadStored(File.ReadAllText(Path.Combine(RepoPaths.Root, "samples", "jobs", "bert-finetune.json")))
+            with { Deadline = DateTimeOffset.UtcNow.AddDays(2) };
+        await new CarbonFunctions.Storage.Jobs.JobStore(clients).TryAddAsync(job, CarbonFunctions.Core.Lifecycle.JobState.New(job.Id, DateTimeOffset.UtcNow));
+        var environment = new Dictionary<string, string> { ["Carbon__Storage__JobsTable"] = table };
+
+        var (showCode, shown, showErrors) = await RunAsync(azurite.ConnectionString, environment, "jobs", "show", job.Id, "--json");
+        Assert.True(showCode == 0, showErrors);
+        var (code, stdout, stderr) = await RunAsync(azurite.ConnectionString, environment, "jobs", "enqueue", WriteJob(shown), "--json");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(job.Id, JsonDocument.Parse(stdout).RootElement.GetProperty("jobId").GetString());
+    }
+
+    [Fact]
+    public async Task Pools_list_shows_what_is_running()
+    {
+        var (code, stdout, stderr) = await RunAsync(azurite.ConnectionString, new() { ["Carbon__Pools__Simulated__TableName"] = AzuriteFixture.UniqueName("pools") }, "pools", "list", "--json");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(stdout).RootElement.ValueKind);
     }
 
     private static string WriteJob(string json)

@@ -26,6 +26,16 @@ public static class CliSettings
 
     public static StorageOptions Storage(IConfiguration configuration, string connection)
     {
+        try
+        {
+            // The SDKs parse lazily and throw mid-command; a malformed string is the user's input, said once up front.
+            _ = new Azure.Storage.Queues.QueueServiceClient(connection);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new FormatException($"the storage connection string is malformed: {ex.Message}", ex);
+        }
+
         var options = (configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions()) with { ConnectionString = connection };
         return Validated(options, options.Validate);
     }

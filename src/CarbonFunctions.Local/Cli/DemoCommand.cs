@@ -67,11 +67,11 @@ public static class DemoCommand
     public static async Task<Summary> RunAsync(string samplesFolder, bool verbose, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        AnsiConsole.MarkupLine("[grey]Starting Azurite (in memory, free loopback ports)...[/]");
+        Output.Note("Starting Azurite (in memory, free loopback ports)...");
         await using var azurite = await AzuriteProcess.StartAsync(cancellationToken: cancellationToken);
         var clock = new VirtualClock(SamplesWrittenFor);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(LocalSettings.Demo(azurite.ConnectionString)).Build();
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning));
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning));
         await using var local = await LocalComposition.CreateAsync(configuration, clock, loggers, cancellationToken);
 
         var ids = new List<string>();
@@ -84,7 +84,7 @@ public static class DemoCommand
 
         // One broken job, to show the dead-letter path: it must end in the poison queue with its reasons.
         await local.Intake.SendAsync("""{"schemaVersion":1,"id":"broken-job","name":"typo","owner":"demo","pool":{"kind":"gpu","provider":"azure","nodeSize":"Standard_NC24ads_A100_v4","minNodes":2,"maxNode":64},"regions":["westus"],"estimatedDurationMinutes":60,"deadline":"2026-11-30T00:00:00Z","interruptible":false,"workload":{"image":"x"}}""", cancellationToken);
-        AnsiConsole.MarkupLineInterpolated($"[grey]Enqueued {ids.Count} sample jobs and one broken job; running the local host on a virtual clock from {Output.Time(clock.GetUtcNow())}...[/]");
+        Output.Note($"Enqueued {ids.Count} sample jobs and one broken job; running the local host on a virtual clock from {Output.Time(clock.GetUtcNow())}...");
 
         var giveUpAt = SamplesWrittenFor.AddDays(7);
         await local.Host.RunAsync(

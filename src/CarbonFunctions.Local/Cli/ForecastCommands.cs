@@ -79,6 +79,12 @@ public static class ForecastCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var start = DateTimeOffset.UtcNow;
+            if (parse.GetValue(hours) is < 1 or > 24 * 14)
+            {
+                Output.Error($"--hours must be between 1 and {24 * 14}, was {parse.GetValue(hours)}");
+                return Output.InvalidInput;
+            }
+
             if (parse.GetValue(from) is { } text && !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out start))
             {
                 Output.Error($"--from '{text}' is not an ISO 8601 timestamp");

@@ -17,6 +17,7 @@ public static class JobCommands
         jobs.Subcommands.Add(Enqueue(connection));
         jobs.Subcommands.Add(List(connection));
         jobs.Subcommands.Add(Show(connection));
+        jobs.Subcommands.Add(Status(connection));
         jobs.Subcommands.Add(Signal(connection, "complete", "Report that a job's training run finished (or failed with --failed)"));
         jobs.Subcommands.Add(Signal(connection, "cancel", "Cancel a job: its pool is stopped and the job ends"));
         jobs.Subcommands.Add(Poison(connection));
@@ -44,15 +45,12 @@ public static class JobCommands
             {
                 if (parse.GetValue(json))
                 {
-                    Output.Json(new { valid = false, errors = result.Errors });
+                    // An error, so stderr; in the shape a script reads field by field.
+                    Console.Error.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { valid = false, error = $"{path.Name} is not a valid job", errors = result.Errors }, StorageJson.Options));
                 }
                 else
                 {
-                    Output.Error($"{path.Name} is not a valid job:");
-                    foreach (var error in result.Errors)
-                    {
-                        AnsiConsole.MarkupLineInterpolated($"  [yellow]{error.Field}[/]: {error.Reason}");
-                    }
+                    Output.Error($"{path.Name} is not a valid job:", [.. result.Errors.Select(e => (object)$"{e.Field}: {e.Reason}")]);
                 }
 
                 return Output.InvalidInput;
@@ -112,7 +110,7 @@ public static class JobCommands
     {
         var id = new Argument<string>("ID") { Description = "The job id" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("show", "Show a job: its plan, status and history") { id, json };
+        var command = new Command("show", "Show a job: its plan, status and history (--json: the job in the contract's shape, which 'jobs enqueue' takes back)") { id, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var record = await Store(parse, connection).GetAsync(parse.GetValue(id)!, cancellationToken);
@@ -124,7 +122,33 @@ public static class JobCommands
 
             if (parse.GetValue(json))
             {
-                Output.Json(new { job = record.Job, state = record.State });
+                Console.Out.WriteLine(JobContract.Serialize(record.Job));
+                return Output.Ok;
+            }
+
+            JobView.Write(record);
+            return Output.Ok;
+        });
+        return command;
+    }
+
+    private static Command Status(Option<string?> connection)
+    {
+        var id = new Argument<string>("ID") { Description = "The job id" };
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command("status", "Show a job's lifecycle state: status, plan, wake-up and history") { id, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var record = await Store(parse, connection).GetAsync(parse.GetValue(id)!, cancellationToken);
+            if (record is null)
+            {
+                Output.Error($"no job '{parse.GetValue(id)}'");
+                return Output.NotFound;
+            }
+
+            if (parse.GetValue(json))
+            {
+                Output.Json(record.State);
                 return Output.Ok;
             }
 

@@ -32,7 +32,7 @@ public static class LocalCommand
                     .AddConfiguration(settings)
                     .AddInMemoryCollection(new Dictionary<string, string?> { ["Carbon:Storage:ConnectionString"] = connectionString, ["Carbon:LocalHost:SimulateWorkloads"] = settings["Carbon:LocalHost:SimulateWorkloads"] ?? "false" })
                     .Build();
-                using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+                using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Information));
                 await using var local = await LocalComposition.CreateAsync(configuration, TimeProvider.System, loggers, cancellationToken);
                 AnsiConsole.MarkupLine("Local host running; submit jobs with 'carbonctl jobs enqueue FILE'. Ctrl+C stops.");
                 try

@@ -82,12 +82,29 @@ public sealed class JobStore(StorageClients clients)
         }
     }
 
+    /// <summary>Every job (or every active one); none on an account where no job was ever stored (no table yet).</summary>
     public async IAsyncEnumerable<JobRecord> ListAsync(bool activeOnly = false, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var filter = activeOnly ? "Terminal eq false" : null;
-        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await using var pages = _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).AsPages().GetAsyncEnumerator(cancellationToken);
+        while (await NextPageAsync(pages))
         {
-            yield return FromEntity(entity);
+            foreach (var entity in pages.Current.Values)
+            {
+                yield return FromEntity(entity);
+            }
+        }
+    }
+
+    private static async Task<bool> NextPageAsync(IAsyncEnumerator<Page<TableEntity>> pages)
+    {
+        try
+        {
+            return await pages.MoveNextAsync();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return false;
         }
     }
 
