@@ -84,6 +84,9 @@ param subscribeTelemetryEvents bool = false
 @description('Name of the Event Grid blob-triggered function in the app.')
 param telemetryFunctionName string = 'IngestTelemetry'
 
+@description('Client id of the Entra app registration for the job API (App Service Authentication); empty: the API refuses every call.')
+param apiAuthClientId string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = {
   'azd-env-name': environmentName
@@ -201,6 +204,7 @@ module functionApp 'modules/functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultUri: keyVault.outputs.uri
+    apiAuthClientId: apiAuthClientId
     carbonSettings: {
       Carbon__Jobs__MaxNodesPerJob: string(maxNodesPerJob)
       Carbon__Jobs__MaxDeadlineHorizon: '14.00:00:00'

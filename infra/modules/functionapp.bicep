@@ -27,6 +27,9 @@ param maximumInstanceCount int = 40
 @description('Non-secret Carbon__* settings (name to value).')
 param carbonSettings object
 
+@description('Client id of the Entra app registration callers of the job API get tokens for; empty leaves App Service Authentication off, and the API then refuses every call (a function key alone grants nothing).')
+param apiAuthClientId string = ''
+
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
@@ -103,6 +106,56 @@ var platformSettings = {
   Carbon__Storage__AccountName: storageAccountName
   Carbon__Storage__Credential: 'managedidentity'
   Carbon__Storage__ClientId: identityClientId
+}
+
+// The job API checks the caller's identity against the job's owner; App Service Authentication validates the Entra
+// token and hands the claims to the worker. The Event Grid webhook keeps its own key check, so its path is excluded.
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(apiAuthClientId)) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: [
+        '/runtime/webhooks/blobs'
+      ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: apiAuthClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${apiAuthClientId}'
+          ]
+        }
+      }
+    }
+  }
+}
+
+// No basic (user name and password) publishing: deployments authenticate with Entra ID.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
 }
 
 resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {

@@ -14,6 +14,9 @@ resource "azurerm_function_app_flex_consumption" "this" {
   service_plan_id     = azurerm_service_plan.this.id
   https_only          = true
 
+  # No basic (user name and password) publishing: deployments authenticate with Entra ID.
+  webdeploy_publish_basic_authentication_enabled = false
+
   storage_container_type            = "blobContainer"
   storage_container_endpoint        = "${azurerm_storage_account.this.primary_blob_endpoint}${local.deployment_container}"
   storage_authentication_type       = "UserAssignedIdentity"
@@ -29,6 +32,24 @@ resource "azurerm_function_app_flex_consumption" "this" {
     identity_ids = [azurerm_user_assigned_identity.app.id]
   }
   key_vault_reference_identity_id = azurerm_user_assigned_identity.app.id
+
+  # The job API checks the caller's identity against the job's owner; App Service Authentication validates the Entra
+  # token. The Event Grid webhook keeps its own key check, so its path is excluded.
+  dynamic "auth_settings_v2" {
+    for_each = var.api_auth_client_id == "" ? [] : [1]
+    content {
+      auth_enabled           = true
+      require_authentication = true
+      unauthenticated_action = "Return401"
+      excluded_paths         = ["/runtime/webhooks/blobs"]
+      active_directory_v2 {
+        client_id            = var.api_auth_client_id
+        tenant_auth_endpoint = "https://login.microsoftonline.com/${data.azurerm_client_config.current.tenant_id}/v2.0"
+        allowed_audiences    = ["api://${var.api_auth_client_id}"]
+      }
+      login {}
+    }
+  }
 
   site_config {
     minimum_tls_version = "1.2"

@@ -132,3 +132,9 @@ variable "telemetry_function_name" {
   type        = string
   default     = "IngestTelemetry"
 }
+
+variable "api_auth_client_id" {
+  description = "Client id of the Entra app registration for the job API (App Service Authentication); empty: the API refuses every call."
+  type        = string
+  default     = ""
+}

@@ -48,7 +48,7 @@ public sealed partial class BicepTemplate
     {
         get
         {
-            var config = OfType("Microsoft.Web/sites/config").Single();
+            var config = OfType("Microsoft.Web/sites/config").Single(c => ((string?)c["name"])?.Contains("appsettings", StringComparison.Ordinal) == true);
             var properties = config["properties"]!;
 
             // union(platform, carbonSettings, secrets): two object literals and a parameter bound from main.bicep.

@@ -51,6 +51,20 @@ public class BicepTests(BicepTemplate template)
     }
 
     [Fact]
+    public void The_job_api_sits_behind_entra_authentication_except_the_event_grid_webhook_and_basic_publishing_is_off()
+    {
+        var auth = template.OfType("Microsoft.Web/sites/config").Single(c => ((string?)c["name"])?.Contains("authsettingsV2", StringComparison.Ordinal) == true);
+        var validation = auth["properties"]!["globalValidation"]!;
+        Assert.True((bool)validation["requireAuthentication"]!);
+        Assert.Equal("Return401", (string?)validation["unauthenticatedClientAction"]);
+        Assert.Equal(["/runtime/webhooks/blobs"], Strings(validation["excludedPaths"]!));
+
+        var policies = template.OfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToList();
+        Assert.Equal(2, policies.Count);
+        Assert.All(policies, p => Assert.False((bool)p["properties"]!["allow"]!));
+    }
+
+    [Fact]
     public void Function_app_runs_dotnet_isolated_10_on_flex_consumption_with_the_identity()
     {
         var plan = template.OnlyOfType("Microsoft.Web/serverfarms");

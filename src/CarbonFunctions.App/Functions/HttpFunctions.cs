@@ -14,7 +14,7 @@ using Microsoft.DurableTask.Client;
 namespace CarbonFunctions.App.Functions;
 
 /// <summary>
-/// The job API (function keys): <c>GET jobs/{id}</c> — the job, its state and plan, the orchestration's status and
+/// The job API, for the job's owner (see <see cref="JobAccess"/>): <c>GET jobs/{id}</c> — the job, its state and plan, the orchestration's status and
 /// the emissions report when there is one; <c>POST jobs/{id}/cancel|complete|fail</c> — the same events the
 /// <c>job-events</c> queue carries, raised on the orchestration.
 /// </summary>
@@ -31,12 +31,13 @@ public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports,
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(client);
+        if (await AuthorizeAsync(request, id, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         var record = await store.GetAsync(id, cancellationToken);
         var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken);
-        if (record is null && instance is null)
-        {
-            return await JsonAsync(request, HttpStatusCode.NotFound, new { error = $"no job '{id}'" }, cancellationToken);
-        }
 
         var report = await reports.GetAsync(id, cancellationToken);
         using var job = record is null ? null : JsonDocument.Parse(JobContract.Serialize(record.Job));
@@ -69,6 +70,11 @@ public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports,
             return await JsonAsync(request, HttpStatusCode.BadRequest, new { error = $"unknown action '{action}'; known: {string.Join(", ", Actions)}" }, cancellationToken);
         }
 
+        if (await AuthorizeAsync(request, id, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         var (ok, reason) = await TryReadReasonAsync(request);
         if (!ok)
         {
@@ -81,6 +87,23 @@ public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports,
             SignalOutcome.JobEnded => await JsonAsync(request, HttpStatusCode.Conflict, new { error = $"job '{id}' has ended" }, cancellationToken),
             _ => await JsonAsync(request, HttpStatusCode.NotFound, new { error = $"no job '{id}'" }, cancellationToken),
         };
+    }
+
+    /// <summary>
+    /// Null when the caller may act on the job; else the answer: 401 without an authenticated identity, and 404 both for
+    /// a job that does not exist and for one of another owner, so that job ids of other teams cannot be probed.
+    /// </summary>
+    private async Task<HttpResponseData?> AuthorizeAsync(HttpRequestData request, string id, CancellationToken cancellationToken)
+    {
+        if (!JobAccess.IsAuthenticated(request.Identities))
+        {
+            return await JsonAsync(request, HttpStatusCode.Unauthorized, new { error = "sign in with Entra ID (App Service Authentication); a function key alone grants no access to jobs" }, cancellationToken);
+        }
+
+        var record = JobContract.IsValidJobId(id) ? await store.GetAsync(id, cancellationToken) : null;
+        return record is not null && JobAccess.MayAccess(request.Identities, record.Job.Owner)
+            ? null
+            : await JsonAsync(request, HttpStatusCode.NotFound, new { error = $"no job '{id}'" }, cancellationToken);
     }
 
     private sealed record SignalBody(string? Reason);
