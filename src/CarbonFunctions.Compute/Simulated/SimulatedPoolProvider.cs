@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using CarbonFunctions.Core.Agents;
 using CarbonFunctions.Core.Pools;
 
 namespace CarbonFunctions.Compute.Simulated;

@@ -1,8 +1,8 @@
 using CarbonFunctions.Core.Jobs;
 
-namespace CarbonFunctions.Compute.Simulated;
+namespace CarbonFunctions.Core.Agents;
 
-/// <summary>How a node's accelerators draw power, for simulated telemetry.</summary>
+/// <summary>How a node's accelerators draw power: the model behind simulated telemetry (simulated pools and agents without a vendor tool).</summary>
 /// <param name="Model">Device name as the vendor tool prints it.</param>
 /// <param name="IdleWatts">Draw of an idle device with the node up.</param>
 /// <param name="BusyWatts">Typical draw at full utilization during training.</param>
