@@ -65,7 +65,7 @@ internal sealed class AppComposition : IAsyncDisposable
         var services = new ServiceCollection().AddCarbonApp(configuration).BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         await services.GetRequiredService<StorageClients>().EnsureCreatedAsync();
         var activities = services.GetRequiredService<JobActivities>();
-        var durable = await DurableTaskTestHost.StartAsync(registry => registry.AddJobOrchestration(() => activities));
+        var durable = await DurableRegistration.StartHostAsync(registry => registry.AddJobOrchestration(() => activities));
         return new AppComposition(services, durable);
     }
 

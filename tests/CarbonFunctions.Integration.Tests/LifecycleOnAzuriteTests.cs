@@ -39,7 +39,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var lifecycle = new LifecycleOptions();
         var store = new JobStore(clients);
         var providers = new PoolProviders(new Dictionary<CloudProvider, Core.Pools.IPoolProvider> { [CloudProvider.Azure] = pools, [CloudProvider.Aws] = pools });
-        var executor = new JobCommandExecutor(providers, planner, clock, NullLogger<JobCommandExecutor>.Instance);
+        var executor = new JobCommandExecutor(providers, planner, new CarbonFunctions.Storage.Agents.AgentControlTable(clients), clock, NullLogger<JobCommandExecutor>.Instance);
         var runner = new StoredJobLifecycle(store, executor, lifecycle, clock, NullLogger<StoredJobLifecycle>.Instance);
         var intakeQueue = new TrainingJobQueue(clients);
         var events = new JobEventQueue(clients);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CarbonFunctions.Core.Agents;
 using CarbonFunctions.Core.Planning;
 using CarbonFunctions.Core.Pools;
 
@@ -19,7 +20,30 @@ namespace CarbonFunctions.Core.Lifecycle;
 [JsonDerivedType(typeof(WorkFinished), "workFinished")]
 [JsonDerivedType(typeof(PlanningFailed), "planningFailed")]
 [JsonDerivedType(typeof(CancelRequested), "cancelRequested")]
+[JsonDerivedType(typeof(WorkloadStarted), "workloadStarted")]
+[JsonDerivedType(typeof(AgentHeartbeat), "agentHeartbeat")]
+[JsonDerivedType(typeof(CheckpointAcknowledged), "checkpointAcknowledged")]
+[JsonDerivedType(typeof(WorkloadExited), "workloadExited")]
+[JsonDerivedType(typeof(CheckpointRequested), "checkpointRequested")]
 public abstract record JobEvent(DateTimeOffset At);
+
+/// <summary>A node agent started the job's workload on <see cref="Node"/>.</summary>
+public sealed record WorkloadStarted(DateTimeOffset At, string Node) : JobEvent(At);
+
+/// <summary>A node agent is alive.</summary>
+public sealed record AgentHeartbeat(DateTimeOffset At, string Node) : JobEvent(At);
+
+/// <summary>The workload on <see cref="Node"/> wrote its checkpoint and exited, answering request <see cref="RequestId"/>.</summary>
+public sealed record CheckpointAcknowledged(DateTimeOffset At, string Node, string RequestId, WorkloadReport? Workload) : JobEvent(At);
+
+/// <summary>
+/// The workload exited by itself (<see cref="ExitCode"/> 0: training done), or the agent could not run it at all
+/// (<see cref="ExitCode"/> null, with the <see cref="Reason"/>).
+/// </summary>
+public sealed record WorkloadExited(DateTimeOffset At, string Node, int? ExitCode, string? Reason, WorkloadReport? Workload) : JobEvent(At);
+
+/// <summary>The checkpoint request was written to the agents' control channel (or could not be, with <see cref="Failure"/>).</summary>
+public sealed record CheckpointRequested(DateTimeOffset At, string RequestId, string? Failure) : JobEvent(At);
 
 /// <summary>The job was accepted and stored; its first plan is still to be made.</summary>
 public sealed record JobSubmitted(DateTimeOffset At) : JobEvent(At);
@@ -65,7 +89,11 @@ public sealed record CancelRequested(DateTimeOffset At, string Reason) : JobEven
 [JsonDerivedType(typeof(StartPool), "start")]
 [JsonDerivedType(typeof(PausePool), "pause")]
 [JsonDerivedType(typeof(StopPool), "stop")]
+[JsonDerivedType(typeof(RequestCheckpoint), "checkpoint")]
 public abstract record JobCommand;
+
+/// <summary>Ask every node agent of the job to checkpoint its workload (and exit after, when <see cref="ThenStop"/>).</summary>
+public sealed record RequestCheckpoint(string RequestId, bool ThenStop) : JobCommand;
 
 /// <summary>Make the job's first plan against the forecasts known now.</summary>
 public sealed record PlanJob : JobCommand;

@@ -27,7 +27,11 @@ public static class JobLifecycle
 
         return evt switch
         {
-            CancelRequested cancel => EndJob(state, cancel.At, JobStatus.Cancelled, "cancelled: " + cancel.Reason, options),
+            CancelRequested cancel when state.Status == JobStatus.Checkpointing => OnCancelWhileCheckpointing(state, cancel, options),
+            CancelRequested cancel => EndJob(state, cancel.At, JobStatus.Cancelled, "cancelled: " + cancel.Reason, options, checkpointFirst: true),
+
+            // A run that never started cannot have finished: "complete" before the pool ran is refused.
+            WorkFinished when !state.PoolEverStarted => Ignore(state),
             WorkFinished { Succeeded: true } done => EndJob(state, done.At, JobStatus.Completed, done.Reason ?? "training reported done", options),
             WorkFinished failed => EndJob(state, failed.At, JobStatus.Failed, "training failed: " + (failed.Reason ?? "no reason given"), options),
             JobSubmitted submitted => OnSubmitted(state, submitted, options),
@@ -40,6 +44,15 @@ public static class JobLifecycle
             TimerFired timer => OnTimer(job, state, timer, options),
             PoolObserved observed => OnPoolObserved(job, state, observed, options),
             PoolCommandFailed failure => OnPoolCommandFailed(state, failure, options),
+            WorkloadStarted started => OnWorkloadStarted(state, started, options),
+            AgentHeartbeat beat when state.Status is JobStatus.StartingPool or JobStatus.Running or JobStatus.Checkpointing =>
+                Decision(state with { LastHeartbeatAt = beat.At, UpdatedAt = beat.At }),
+            AgentHeartbeat => Ignore(state),
+            CheckpointAcknowledged ack => OnCheckpointAcknowledged(state, ack, options),
+            WorkloadExited exited => OnWorkloadExited(state, exited, options),
+            CheckpointRequested { Failure: { } failure } requested when state.Checkpoint?.RequestId == requested.RequestId =>
+                Decision(Note(state, requested.At, $"checkpoint request {requested.RequestId} not delivered ({failure}); the checkpoint timeout still applies", options)),
+            CheckpointRequested => Ignore(state),
             _ => throw new ArgumentException($"unknown event {evt.GetType().Name}", nameof(evt)),
         };
     }
@@ -159,6 +172,10 @@ public static class JobLifecycle
             case JobStatus.Running:
                 return OnRunningTimer(job, state, now, options);
 
+            case JobStatus.Checkpointing:
+                // The agents did not all answer in time: pause or stop anyway (budgets first), and record the risk.
+                return FinishCheckpoint(state, now, acknowledged: false, options);
+
             case JobStatus.Pausing:
                 return Decision(state with { WakeAt = now + options.RetryInterval, UpdatedAt = now }, new PausePool());
 
@@ -175,32 +192,140 @@ public static class JobLifecycle
         var ran = state with { RunTime = state.RunTime + (now - (state.RunningSince ?? now)), RunningSince = now, UpdatedAt = now };
         if (now >= job.Deadline)
         {
-            return EndJob(ran, now, JobStatus.DeadlineMissed, "the deadline passed while the job was still running", options);
+            return EndJob(ran, now, JobStatus.DeadlineMissed, "the deadline passed while the job was still running", options, checkpointFirst: true);
+        }
+
+        if (options.WorkloadAgents && now - (state.LastHeartbeatAt ?? now) >= options.HeartbeatTimeout)
+        {
+            // Nothing to checkpoint with: the agent is gone or the workload is stuck. Stop paying for the nodes.
+            return EndJob(ran, now, JobStatus.Failed, $"no heartbeat from the node agents for {options.HeartbeatTimeout.TotalMinutes:0.#} min: the workload or its node is hung", options);
         }
 
         var plan = state.Plan!;
+        if (state.CurrentSlot is { } current && now < current.End)
+        {
+            // Only the heartbeat check was due: the slot goes on.
+            return Decision(state with { WakeAt = RunningWake(job, state, current.End, options), UpdatedAt = now });
+        }
+
+        if (state.SlotIndex >= plan.Slots.Count)
+        {
+            return Decision(state with { WakeAt = RunningWake(job, state, job.Deadline, options), UpdatedAt = now });
+        }
+
         var nextIndex = state.SlotIndex + 1;
         if (nextIndex >= plan.Slots.Count)
         {
             // The plan's work is done but the job has not said so: the estimate was short. Keep running
             // (pausing now could only make the deadline harder) until it reports or the deadline comes.
             var overrun = Note(ran, now, "the planned slots are over but the job has not reported done: running on until done or the deadline", options);
-            return Decision(overrun with { SlotIndex = nextIndex, WakeAt = job.Deadline });
+            return Decision(overrun with { SlotIndex = nextIndex, WakeAt = RunningWake(job, overrun, job.Deadline, options) });
         }
 
         var next = plan.Slots[nextIndex];
         if (next.Start <= now)
         {
             // Contiguous slots: keep the pool up, resizing when the node count changes (elastic plans).
-            var continued = ran with { SlotIndex = nextIndex, WakeAt = Earliest(next.End, job.Deadline) };
+            var continued = ran with { SlotIndex = nextIndex, WakeAt = RunningWake(job, ran, next.End, options) };
             return next.Nodes != state.Nodes
                 ? Decision(Note(continued, now, $"resizing from {state.Nodes} to {next.Nodes} nodes", options) with { Nodes = next.Nodes }, new StartPool(state.Region!, next.Nodes))
                 : Decision(continued);
         }
 
+        if (options.WorkloadAgents)
+        {
+            return BeginCheckpoint(ran with { SlotIndex = nextIndex }, now, CheckpointPurpose.Pause, $"slot over; checkpointing before the pause until {Iso(next.Start)}", null, null, options);
+        }
+
         var pausing = Move(ran, now, JobStatus.Pausing, $"slot over; pausing until {Iso(next.Start)}", options)
             with { SlotIndex = nextIndex, RunningSince = null, WakeAt = now + options.RetryInterval };
         return Decision(pausing, new PausePool());
+    }
+
+    /// <summary>When a running job next needs attention: its slot's end, the deadline, or the heartbeat check, whichever is first.</summary>
+    private static DateTimeOffset RunningWake(TrainingJob job, JobState state, DateTimeOffset slotEnd, LifecycleOptions options)
+    {
+        var wake = Earliest(slotEnd, job.Deadline);
+        return options.WorkloadAgents && state.LastHeartbeatAt is { } beat ? Earliest(wake, beat + options.HeartbeatTimeout) : wake;
+    }
+
+    /// <summary>Asks the agents to checkpoint; the pause or the stop follows their acknowledgement or the timeout.</summary>
+    private static JobDecision BeginCheckpoint(JobState state, DateTimeOffset now, CheckpointPurpose purpose, string why, JobStatus? outcome, string? reason, LifecycleOptions options)
+    {
+        // Deterministic (Durable replays decide again): the job and how many checkpoints it has asked for.
+        var requestId = $"{state.JobId}-c{state.CheckpointsAcknowledged + state.CheckpointsMissed + 1}";
+        var checkpointing = Move(state, now, JobStatus.Checkpointing, why, options) with
+        {
+            Checkpoint = new CheckpointInFlight(requestId, now, purpose, [], outcome, reason),
+            RunningSince = null,
+            WakeAt = now + options.CheckpointTimeout,
+        };
+        return Decision(checkpointing, new RequestCheckpoint(requestId, purpose == CheckpointPurpose.Stop));
+    }
+
+    private static JobDecision FinishCheckpoint(JobState state, DateTimeOffset now, bool acknowledged, LifecycleOptions options)
+    {
+        var checkpoint = state.Checkpoint!;
+        var counted = acknowledged
+            ? state with { CheckpointsAcknowledged = state.CheckpointsAcknowledged + 1 }
+            : Note(state, now, $"checkpoint {checkpoint.RequestId} not acknowledged by {Math.Max(1, state.Nodes) - checkpoint.AcknowledgedBy.Count} of {Math.Max(1, state.Nodes)} node(s) within {options.CheckpointTimeout.TotalMinutes:0.#} min: the work since the last checkpoint is at risk", options)
+                with { CheckpointsMissed = state.CheckpointsMissed + 1 };
+        counted = counted with { Checkpoint = null };
+        if (checkpoint.Purpose == CheckpointPurpose.Pause)
+        {
+            var pausing = Move(counted, now, JobStatus.Pausing, acknowledged ? "checkpoint acknowledged; pausing the pool" : "pausing the pool without a checkpoint", options)
+                with { WakeAt = now + options.RetryInterval };
+            return Decision(pausing, new PausePool());
+        }
+
+        var stopping = Move(counted, now, JobStatus.Stopping, checkpoint.Reason ?? "stopping", options)
+            with { Outcome = checkpoint.Outcome, Reason = checkpoint.Reason, WakeAt = now + options.RetryInterval };
+        return Decision(stopping, new StopPool());
+    }
+
+    private static JobDecision OnCheckpointAcknowledged(JobState state, CheckpointAcknowledged ack, LifecycleOptions options)
+    {
+        var reported = ack.Workload is null ? state : state with { Workload = ack.Workload };
+        if (state.Status != JobStatus.Checkpointing || state.Checkpoint is not { } checkpoint || checkpoint.RequestId != ack.RequestId)
+        {
+            // A late answer to an earlier request (the pool was paused on the timeout): keep what it reported.
+            return ack.Workload is null ? Ignore(state) : Decision(reported with { UpdatedAt = ack.At });
+        }
+
+        var by = checkpoint.AcknowledgedBy.Contains(ack.Node) ? checkpoint.AcknowledgedBy : [.. checkpoint.AcknowledgedBy, ack.Node];
+        var answered = reported with { Checkpoint = checkpoint with { AcknowledgedBy = by }, UpdatedAt = ack.At };
+        return by.Count >= Math.Max(1, state.Nodes) ? FinishCheckpoint(answered, ack.At, acknowledged: true, options) : Decision(answered);
+    }
+
+    private static JobDecision OnCancelWhileCheckpointing(JobState state, CancelRequested cancel, LifecycleOptions options)
+    {
+        var checkpoint = state.Checkpoint!;
+        var reason = "cancelled: " + cancel.Reason;
+        return checkpoint.Purpose == CheckpointPurpose.Pause
+            ? Decision(Note(state, cancel.At, reason + "; the job stops once the checkpoint is in", options)
+                with { Checkpoint = checkpoint with { Purpose = CheckpointPurpose.Stop, Outcome = JobStatus.Cancelled, Reason = reason } })
+            : Decision(Note(state, cancel.At, "asked to end again while checkpointing: " + reason, options));
+    }
+
+    private static JobDecision OnWorkloadStarted(JobState state, WorkloadStarted started, LifecycleOptions options) =>
+        state.Status is JobStatus.StartingPool or JobStatus.Running
+            ? Decision(Note(state, started.At, $"workload started on node {started.Node}", options) with { LastHeartbeatAt = started.At })
+            : Ignore(state);
+
+    private static JobDecision OnWorkloadExited(JobState state, WorkloadExited exited, LifecycleOptions options)
+    {
+        var reported = (exited.Workload is null ? state : state with { Workload = exited.Workload }) with { Checkpoint = null };
+        if (state.Status is not (JobStatus.StartingPool or JobStatus.Running or JobStatus.Checkpointing))
+        {
+            return exited.Workload is null ? Ignore(state) : Decision(state with { Workload = exited.Workload, UpdatedAt = exited.At });
+        }
+
+        return exited.ExitCode switch
+        {
+            0 => EndJob(reported, exited.At, JobStatus.Completed, $"the workload finished on node {exited.Node} (exit code 0)", options),
+            { } code => EndJob(reported, exited.At, JobStatus.Failed, $"the workload exited with code {code} on node {exited.Node}" + (exited.Reason is null ? string.Empty : ": " + exited.Reason), options),
+            null => EndJob(reported, exited.At, JobStatus.Failed, $"the node agent could not run the workload on node {exited.Node}: {exited.Reason ?? "no reason given"}", options),
+        };
     }
 
     private static JobDecision OnPoolObserved(TrainingJob job, JobState state, PoolObserved observed, LifecycleOptions options)
@@ -211,9 +336,9 @@ public static class JobLifecycle
         {
             case JobStatus.StartingPool when pool.State == PoolState.Running && pool.RunningNodes >= state.Nodes:
                 var slot = state.CurrentSlot;
-                var wake = slot is null ? job.Deadline : Earliest(slot.End, job.Deadline);
-                return Decision(Move(state, now, JobStatus.Running, $"pool running with {pool.RunningNodes} node(s) in {state.Region}", options)
-                    with { RunningSince = now, WakeAt = wake, StartAttempts = 0, StartRequestedAt = null });
+                var up = state with { LastHeartbeatAt = now };
+                return Decision(Move(up, now, JobStatus.Running, $"pool running with {pool.RunningNodes} node(s) in {state.Region}", options)
+                    with { RunningSince = now, WakeAt = RunningWake(job, up, slot?.End ?? job.Deadline, options), StartAttempts = 0, StartRequestedAt = null });
 
             case JobStatus.StartingPool when pool.State == PoolState.Failed:
                 return StartFailed(state, now, pool.Detail ?? "the provider reported the pool failed", options);
@@ -294,9 +419,17 @@ public static class JobLifecycle
         return slot.Start <= now ? StartSlot(state, now, options) : Decision(state with { WakeAt = Earliest(slot.Start, job.Deadline) });
     }
 
-    /// <summary>Ends a job: straight to the terminal status when no pool was ever asked for, else through Stopping.</summary>
-    private static JobDecision EndJob(JobState state, DateTimeOffset now, JobStatus outcome, string reason, LifecycleOptions options)
+    /// <summary>
+    /// Ends a job: straight to the terminal status when no pool was ever asked for, else through Stopping — and, for a
+    /// planned stop of a running workload (<paramref name="checkpointFirst"/>) where agents run, through a checkpoint first.
+    /// </summary>
+    private static JobDecision EndJob(JobState state, DateTimeOffset now, JobStatus outcome, string reason, LifecycleOptions options, bool checkpointFirst = false)
     {
+        if (checkpointFirst && options.WorkloadAgents && state.Status == JobStatus.Running)
+        {
+            return BeginCheckpoint(state, now, CheckpointPurpose.Stop, $"checkpointing before the stop: {reason}", outcome, reason, options);
+        }
+
         if (state.Status == JobStatus.Stopping)
         {
             // Already stopping: keep the first outcome (a cancel after "done" does not rewrite history), stop again.

@@ -11,6 +11,8 @@ public enum JobStatus
     Planned,
     StartingPool,
     Running,
+    /// <summary>The node agents were asked to checkpoint before a pause or a planned stop (<see cref="JobState.Checkpoint"/>).</summary>
+    Checkpointing,
     Pausing,
     Paused,
 
@@ -21,6 +23,19 @@ public enum JobStatus
     Cancelled,
     DeadlineMissed,
 }
+
+/// <summary>Why the workload is being checkpointed: to pause until the next slot, or to stop for good.</summary>
+public enum CheckpointPurpose
+{
+    Pause,
+    Stop,
+}
+
+/// <summary>
+/// A checkpoint in flight: the request the agents answer, which nodes have, and — for a stop — the terminal status and
+/// reason that follow once the pool is stopped.
+/// </summary>
+public sealed record CheckpointInFlight(string RequestId, DateTimeOffset RequestedAt, CheckpointPurpose Purpose, IReadOnlyList<string> AcknowledgedBy, JobStatus? Outcome = null, string? Reason = null);
 
 /// <summary>One recorded change of status, with the reason.</summary>
 public sealed record JobTransition(DateTimeOffset At, JobStatus From, JobStatus To, string Reason);
@@ -58,6 +73,20 @@ public sealed record JobState
 
     /// <summary>Planning attempts that failed while the job was queued.</summary>
     public int PlanAttempts { get; init; }
+
+    /// <summary>While <see cref="JobStatus.Checkpointing"/>: the request the node agents answer.</summary>
+    public CheckpointInFlight? Checkpoint { get; init; }
+
+    /// <summary>When a node agent last said it was alive (or the pool came up); the hung-workload check counts from it.</summary>
+    public DateTimeOffset? LastHeartbeatAt { get; init; }
+
+    /// <summary>What the workload last reported (steps, checkpoints, resumes, steps lost to interruptions).</summary>
+    public Agents.WorkloadReport? Workload { get; init; }
+
+    /// <summary>Checkpoints the agents acknowledged, and those that timed out (the pool was paused or stopped anyway).</summary>
+    public int CheckpointsAcknowledged { get; init; }
+
+    public int CheckpointsMissed { get; init; }
 
     /// <summary>While <see cref="JobStatus.Stopping"/>: the terminal status to record once the pool is stopped.</summary>
     public JobStatus? Outcome { get; init; }

@@ -19,6 +19,18 @@ public sealed record LifecycleOptions
     /// <summary>Wait before retrying a failed pool command (doubles per start attempt).</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// True where every pool node runs the node agent (cloud bootstrap, the local host's simulated pools): pauses and
+    /// planned stops go through a checkpoint first, and a workload whose agent falls silent counts as hung.
+    /// </summary>
+    public bool WorkloadAgents { get; init; }
+
+    /// <summary>How long the agents have to acknowledge a checkpoint before the pool is paused or stopped anyway (budgets first).</summary>
+    public TimeSpan CheckpointTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>No heartbeat from any node agent for this long while running: the workload is hung and the pool is stopped.</summary>
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Most entries kept in a job's history (oldest dropped) so that state stays small.</summary>
     public int MaxHistory { get; init; } = 100;
 
@@ -48,6 +60,11 @@ public sealed record LifecycleOptions
         if (RetryInterval <= TimeSpan.Zero)
         {
             problems.Add($"{SectionName}:RetryInterval must be positive.");
+        }
+
+        if (CheckpointTimeout <= TimeSpan.Zero || HeartbeatTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"{SectionName}:CheckpointTimeout and HeartbeatTimeout must be positive.");
         }
 
         if (MaxHistory < 10)

@@ -16,6 +16,7 @@ using CarbonFunctions.Handlers.Jobs;
 using CarbonFunctions.Handlers.Lifecycle;
 using CarbonFunctions.Handlers.Planning;
 using CarbonFunctions.Storage;
+using CarbonFunctions.Storage.Agents;
 using CarbonFunctions.Storage.Jobs;
 using CarbonFunctions.Storage.Queues;
 using CarbonFunctions.Storage.Reports;
@@ -79,6 +80,7 @@ public static class CarbonPipeline
         services.AddSingleton<TrainingJobQueue>();
         services.AddSingleton<JobEventQueue>();
         services.AddSingleton<DeadLetterQueue>();
+        services.AddSingleton(sp => new AgentControlTable(sp.GetRequiredService<StorageClients>()));
 
         services.AddCarbonForecasts(configuration);
 

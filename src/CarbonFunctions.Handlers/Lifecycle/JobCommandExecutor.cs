@@ -1,6 +1,8 @@
+using CarbonFunctions.Core.Agents;
 using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Handlers.Hosting;
+using CarbonFunctions.Storage.Agents;
 using Microsoft.Extensions.Logging;
 
 namespace CarbonFunctions.Handlers.Lifecycle;
@@ -10,7 +12,7 @@ namespace CarbonFunctions.Handlers.Lifecycle;
 /// failures included, into the event the lifecycle expects. The local host calls it directly, the orchestrator through
 /// its one activity, so both behave the same.
 /// </summary>
-public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource planner, TimeProvider clock, ILogger<JobCommandExecutor> logger)
+public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource planner, AgentControlTable agents, TimeProvider clock, ILogger<JobCommandExecutor> logger)
 {
     public async Task<JobEvent> ExecuteAsync(TrainingJob job, JobState state, JobCommand command, CancellationToken cancellationToken)
     {
@@ -29,6 +31,13 @@ public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource p
                     return new JobPlanned(clock.GetUtcNow(), await planner.PlanAsync(job, null, clock.GetUtcNow(), cancellationToken));
                 case ReplanJob:
                     return new JobReplanned(clock.GetUtcNow(), await planner.PlanAsync(job, state, clock.GetUtcNow(), cancellationToken));
+                case RequestCheckpoint checkpoint:
+                    await agents.RequestAsync(job.Id, checkpoint.ThenStop ? ControlKinds.Stop : ControlKinds.Checkpoint, checkpoint.RequestId, clock.GetUtcNow(), cancellationToken);
+                    return new CheckpointRequested(clock.GetUtcNow(), checkpoint.RequestId, null);
+                case StartPool when state.Status == JobStatus.StartingPool && state.Nodes > 0:
+                    // A (re)started pool's agents must not act on the request that paused the last run.
+                    await agents.ClearAsync(job.Id, cancellationToken);
+                    break;
             }
 
             var provider = providers.For(job.Pool.Provider);
@@ -56,7 +65,10 @@ public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource p
     }
 
     /// <summary>The event a command that could not run at all stands for (also used when a Durable activity crashed).</summary>
-    public static JobEvent Failed(JobCommand command, DateTimeOffset at, string reason) => command is PlanJob or ReplanJob
-        ? new PlanningFailed(at, reason)
-        : new PoolCommandFailed(at, $"{command.GetType().Name}: {reason}");
+    public static JobEvent Failed(JobCommand command, DateTimeOffset at, string reason) => command switch
+    {
+        PlanJob or ReplanJob => new PlanningFailed(at, reason),
+        RequestCheckpoint checkpoint => new CheckpointRequested(at, checkpoint.RequestId, reason),
+        _ => new PoolCommandFailed(at, $"{command.GetType().Name}: {reason}"),
+    };
 }

@@ -76,7 +76,7 @@ public sealed class Reconciler(JobStore store, PoolProviders providers, Lifecycl
     }
 
     private static bool WantsPool(JobStatus status) =>
-        status is JobStatus.StartingPool or JobStatus.Running or JobStatus.Pausing or JobStatus.Stopping;
+        status is JobStatus.StartingPool or JobStatus.Running or JobStatus.Checkpointing or JobStatus.Pausing or JobStatus.Stopping;
 
     /// <summary>How long past its own wake-up a job may sit before it counts as stuck.</summary>
     private TimeSpan BoundFor(JobStatus status) => status switch
@@ -84,6 +84,7 @@ public sealed class Reconciler(JobStore store, PoolProviders providers, Lifecycl
         JobStatus.Queued => TimeSpan.FromMinutes(15),
         JobStatus.StartingPool => options.PoolStartTimeout,
         JobStatus.Stopping or JobStatus.Pausing => options.RetryInterval * 5,
+        JobStatus.Checkpointing => options.CheckpointTimeout,
         _ => TimeSpan.FromMinutes(30),
     };
 }

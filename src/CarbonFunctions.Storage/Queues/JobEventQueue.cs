@@ -5,10 +5,18 @@ using CarbonFunctions.Core.Lifecycle;
 
 namespace CarbonFunctions.Storage.Queues;
 
-/// <summary>A <c>job-events</c> message: a <see cref="JobSignal"/> for one job.</summary>
+/// <summary>
+/// A <c>job-events</c> message: a <see cref="JobSignal"/> for one job. Node agents send the same shape with their node,
+/// exit code, request id and workload report (<see cref="Core.Agents.AgentEvent"/>).
+/// </summary>
 public sealed record JobEventMessage(string JobId, string Kind, string? Reason, DateTimeOffset SentAt)
 {
-    public JobSignal Signal => new(Kind, Reason);
+    public string? Node { get; init; }
+    public int? ExitCode { get; init; }
+    public string? RequestId { get; init; }
+    public Core.Agents.WorkloadReport? Workload { get; init; }
+
+    public JobSignal Signal => new(Kind, Reason) { Node = Node, ExitCode = ExitCode, RequestId = RequestId, Workload = Workload };
 }
 
 /// <summary>The <c>job-events</c> queue: completion, failure, cancellation and re-plan requests reach the lifecycle through it.</summary>
@@ -41,7 +49,7 @@ public sealed class JobEventQueue(StorageClients clients)
         try
         {
             var message = JsonSerializer.Deserialize<JobEventMessage>(body, StorageJson.Options);
-            return message is { JobId.Length: > 0 } && JobSignal.IsKnownKind(message.Kind) ? message : null;
+            return message is { JobId.Length: > 0 } && JobSignal.IsKnownKind(message.Kind) && message.Signal.IsComplete ? message : null;
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
@@ -50,7 +58,7 @@ public sealed class JobEventQueue(StorageClients clients)
     }
 
     /// <summary>The reason an unreadable event is dead-lettered with.</summary>
-    public static string Describe => $"unreadable job event (expected {{\"jobId\": \"...\", \"kind\": {string.Join("|", JobSignal.Kinds)}, \"reason\"?: \"...\"}})";
+    public static string Describe => $"unreadable job event (expected {{\"jobId\": \"...\", \"kind\": {string.Join("|", JobSignal.Kinds)}, \"reason\"?: \"...\"}}; agent kinds also need \"node\", and checkpointed a \"requestId\")";
 
     public async Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken = default)
     {

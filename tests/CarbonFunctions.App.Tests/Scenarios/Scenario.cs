@@ -23,6 +23,9 @@ internal sealed record Scenario(
     /// <summary>How far after submission the deadline lies.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromHours(2);
 
+    /// <summary>The lifecycle settings the scenario runs under (node agents on or off, their timeouts).</summary>
+    public LifecycleOptions Lifecycle { get; init; } = Scenarios.Lifecycle;
+
     /// <summary>Extra checks on the final state and the hosts' records.</summary>
     public Action<JobState, ScriptedPlanSource>? Check { get; init; }
 
@@ -55,6 +58,14 @@ internal static class Scenarios
     };
 
     private static readonly TimeSpan Long = TimeSpan.FromMinutes(10);
+
+    /// <summary>Node agents on: checkpoints before pauses and planned stops; the hung check is far off unless a scenario is about it.</summary>
+    public static LifecycleOptions WithAgents { get; } = Lifecycle with
+    {
+        WorkloadAgents = true,
+        CheckpointTimeout = TimeSpan.FromSeconds(8),
+        HeartbeatTimeout = TimeSpan.FromSeconds(30),
+    };
 
     public static IReadOnlyList<Scenario> All { get; } =
     [
@@ -248,6 +259,84 @@ internal static class Scenarios
             ["start 2", "pause", "start 2", "pause", "start 2", "stop"])
         {
             Check = (final, _) => Assert.Equal("done after two restarts", final.Reason),
+        },
+
+        new("agents-checkpoint-before-the-pause-and-the-workload-finishing-completes-the-job", [Plan((0, TimeSpan.FromSeconds(3), 2), (7, Long, 2))], async (h, job) =>
+            {
+                await h.SubmitAsync(job);
+                await h.WaitForAsync(job.Id, s => s.Status == Running);
+                await h.AgentAsync(job.Id, "started", "0");
+                await h.AgentAsync(job.Id, "started", "1");
+                await h.WaitForAsync(job.Id, s => s.Status == Checkpointing);
+                await h.AgentAsync(job.Id, "checkpointed", "0", requestId: job.Id + "-c1");
+                await h.AgentAsync(job.Id, "checkpointed", "1", requestId: job.Id + "-c1");
+                await h.WaitForAsync(job.Id, s => s.Status == Running && s.History.Any(t => t.To == Paused));
+                await h.AgentAsync(job.Id, "finished", "0", exitCode: 0);
+            },
+            [Planned, StartingPool, Running, Checkpointing, Pausing, Paused, StartingPool, Running, Stopping, Completed],
+            ["start 2", "pause", "start 2", "stop"])
+        {
+            Lifecycle = WithAgents,
+            Check = (final, _) =>
+            {
+                Assert.Equal((1, 0), (final.CheckpointsAcknowledged, final.CheckpointsMissed));
+                Assert.Equal("the workload finished on node 0 (exit code 0)", final.Reason);
+            },
+        },
+
+        new("agents-silent-on-a-checkpoint-the-pool-pauses-anyway", [Plan((0, TimeSpan.FromSeconds(2), 2), (3600, Long, 2))], async (h, job) =>
+            {
+                await h.SubmitAsync(job);
+                await h.WaitForAsync(job.Id, s => s.Status == Paused);
+                await h.SignalAsync(job.Id, JobSignal.Cancel, null);
+            },
+            [Planned, StartingPool, Running, Checkpointing, Pausing, Paused, Stopping, Cancelled],
+            ["start 2", "pause", "stop"])
+        {
+            Lifecycle = WithAgents,
+            Check = (final, _) => Assert.Equal((0, 1), (final.CheckpointsAcknowledged, final.CheckpointsMissed)),
+        },
+
+        new("agents-a-crashing-workload-fails-the-job-and-stops-the-pool", [Plan((0, Long, 2))], async (h, job) =>
+            {
+                await h.SubmitAsync(job);
+                await h.WaitForAsync(job.Id, s => s.Status == Running);
+                await h.AgentAsync(job.Id, "finished", "1", exitCode: 137, reason: "killed");
+            },
+            [Planned, StartingPool, Running, Stopping, Failed],
+            ["start 2", "stop"])
+        {
+            Lifecycle = WithAgents,
+            Check = (final, _) => Assert.Equal("the workload exited with code 137 on node 1: killed", final.Reason),
+        },
+
+        new("agents-that-fall-silent-count-as-hung-and-the-pool-is-stopped", [Plan((0, Long, 2))], async (h, job) =>
+            {
+                await h.SubmitAsync(job);
+                await h.WaitForAsync(job.Id, s => s.Status == Running);
+                await h.AgentAsync(job.Id, "heartbeat", "0");
+            },
+            [Planned, StartingPool, Running, Stopping, Failed],
+            ["start 2", "stop"])
+        {
+            Lifecycle = WithAgents with { HeartbeatTimeout = TimeSpan.FromSeconds(3) },
+            Check = (final, _) => Assert.StartsWith("no heartbeat from the node agents", final.Reason, StringComparison.Ordinal),
+        },
+
+        new("agents-cancel-while-running-checkpoints-then-stops", [Plan((0, Long, 2))], async (h, job) =>
+            {
+                await h.SubmitAsync(job);
+                await h.WaitForAsync(job.Id, s => s.Status == Running);
+                await h.SignalAsync(job.Id, JobSignal.Cancel, "budget freeze");
+                await h.WaitForAsync(job.Id, s => s.Status == Checkpointing);
+                await h.AgentAsync(job.Id, "checkpointed", "0", requestId: job.Id + "-c1");
+                await h.AgentAsync(job.Id, "checkpointed", "1", requestId: job.Id + "-c1");
+            },
+            [Planned, StartingPool, Running, Checkpointing, Stopping, Cancelled],
+            ["start 2", "stop"])
+        {
+            Lifecycle = WithAgents,
+            Check = (final, _) => Assert.Equal((1, "cancelled: budget freeze"), (final.CheckpointsAcknowledged, final.Reason)),
         },
     ];
 

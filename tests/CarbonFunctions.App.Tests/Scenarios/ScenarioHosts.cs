@@ -29,6 +29,9 @@ internal interface IScenarioHost : IAsyncDisposable
     /// <summary>Puts a job event on the events queue, as a training run or carbonctl would.</summary>
     Task SignalAsync(string jobId, string kind, string? reason);
 
+    /// <summary>Puts a node agent's event on the events queue, in the agents' wire format.</summary>
+    Task AgentAsync(string jobId, string kind, string node, int? exitCode = null, string? requestId = null, string? reason = null);
+
     /// <summary>The state once the job has ended (and, on Durable, once its orchestration has completed).</summary>
     Task<JobState> WaitForEndAsync(string jobId, TimeSpan timeout);
 }
@@ -75,8 +78,9 @@ internal abstract class ScenarioHostBase : IScenarioHost
         Store = new JobStore(Clients);
         DeadLetters = new DeadLetterQueue(Clients, TimeProvider.System);
         var providers = new PoolProviders(new Dictionary<CloudProvider, IPoolProvider> { [CloudProvider.Azure] = Pool, [CloudProvider.Aws] = Pool });
-        Executor = new JobCommandExecutor(providers, Planner, TimeProvider.System, NullLogger<JobCommandExecutor>.Instance);
-        TableLifecycle = new StoredJobLifecycle(Store, Executor, Scenarios.Lifecycle, TimeProvider.System, NullLogger<StoredJobLifecycle>.Instance);
+        Executor = new JobCommandExecutor(providers, Planner, new Storage.Agents.AgentControlTable(Clients), TimeProvider.System, NullLogger<JobCommandExecutor>.Instance);
+        Lifecycle = scenario.Lifecycle;
+        TableLifecycle = new StoredJobLifecycle(Store, Executor, Lifecycle, TimeProvider.System, NullLogger<StoredJobLifecycle>.Instance);
 
         // Deadlines seconds away are the point of some scenarios: no start-up allowance in the contract check.
         Intake = new JobIntake(Store, DeadLetters, new JobLimits { PoolStartAllowance = TimeSpan.Zero }, Clients.Options, TimeProvider.System, NullLogger<JobIntake>.Instance);
@@ -95,8 +99,25 @@ internal abstract class ScenarioHostBase : IScenarioHost
     protected TrainingJobQueue JobsQueue { get; }
     protected JobEventQueue EventsQueue { get; }
 
+    protected LifecycleOptions Lifecycle { get; }
+
     public abstract Task SubmitAsync(TrainingJob job);
     public abstract Task SignalAsync(string jobId, string kind, string? reason);
+
+    public Task AgentAsync(string jobId, string kind, string node, int? exitCode = null, string? requestId = null, string? reason = null) =>
+        SendEventBodyAsync(Core.Agents.AgentEventContract.Serialize(new Core.Agents.AgentEvent
+        {
+            JobId = jobId,
+            Kind = kind,
+            Node = node,
+            ExitCode = exitCode,
+            RequestId = requestId,
+            Reason = reason,
+            SentAt = DateTimeOffset.UtcNow,
+        }));
+
+    /// <summary>Delivers a raw job-events body the way this host receives it.</summary>
+    protected abstract Task SendEventBodyAsync(string body);
     public abstract Task<JobState> WaitForEndAsync(string jobId, TimeSpan timeout);
     public abstract ValueTask DisposeAsync();
 
@@ -119,7 +140,7 @@ internal sealed class DurableScenarioHost : ScenarioHostBase
         : base(azurite, scenario, submittedAt)
     {
         _durable = durable;
-        _jobs = new DurableJobHost(durable.Client, Scenarios.Lifecycle, Settings, TableLifecycle);
+        _jobs = new DurableJobHost(durable.Client, Lifecycle, Settings, TableLifecycle);
         Activities = activities(this);
     }
 
@@ -132,7 +153,7 @@ internal sealed class DurableScenarioHost : ScenarioHostBase
     public static async Task<DurableScenarioHost> StartAsync(AzuriteFixture azurite, Scenario scenario)
     {
         DurableScenarioHost? self = null;
-        var durable = await DurableTaskTestHost.StartAsync(registry => registry.AddJobOrchestration(() => self!.Activities!));
+        var durable = await DurableRegistration.StartHostAsync(registry => registry.AddJobOrchestration(() => self!.Activities!));
         self = new DurableScenarioHost(azurite, scenario, DateTimeOffset.UtcNow, durable, host => new JobActivities(host.Executor, host.Store));
         await self.Clients.EnsureCreatedAsync();
         return self;
@@ -141,8 +162,10 @@ internal sealed class DurableScenarioHost : ScenarioHostBase
     public override async Task SubmitAsync(TrainingJob job) =>
         await Intake.HandleJobAsync(new ReceivedMessage($"m{Interlocked.Increment(ref _messages)}", Scenarios.JobJson(job.Id, job.Deadline), 1, DateTimeOffset.UtcNow), _jobs);
 
-    public override async Task SignalAsync(string jobId, string kind, string? reason) =>
-        await Intake.HandleEventAsync(new ReceivedMessage($"e{Interlocked.Increment(ref _messages)}", EventJson(jobId, kind, reason), 1, DateTimeOffset.UtcNow), _jobs);
+    public override async Task SignalAsync(string jobId, string kind, string? reason) => await SendEventBodyAsync(EventJson(jobId, kind, reason));
+
+    protected override async Task SendEventBodyAsync(string body) =>
+        await Intake.HandleEventAsync(new ReceivedMessage($"e{Interlocked.Increment(ref _messages)}", body, 1, DateTimeOffset.UtcNow), _jobs);
 
     public override async Task<JobState> WaitForEndAsync(string jobId, TimeSpan timeout)
     {
@@ -184,6 +207,9 @@ internal sealed class LocalScenarioHost : ScenarioHostBase
 
     public override async Task SignalAsync(string jobId, string kind, string? reason) =>
         await EventsQueue.SendAsync(new JobEventMessage(jobId, kind, reason, DateTimeOffset.UtcNow));
+
+    protected override async Task SendEventBodyAsync(string body) =>
+        await Clients.Queues.GetQueueClient(Clients.Options.EventsQueue).SendMessageAsync(body);
 
     public override async Task<JobState> WaitForEndAsync(string jobId, TimeSpan timeout) =>
         await this.WaitForAsync(jobId, s => s.IsTerminal, timeout);
