@@ -174,10 +174,17 @@ public static class JobCommands
             var configuration = CliSettings.Load();
             var clients = new StorageClients(CliSettings.Storage(configuration, CliSettings.ResolveConnection(parse.GetValue(connection), configuration)));
             var jobId = parse.GetValue(id)!;
-            if (await new JobStore(clients).GetAsync(jobId, cancellationToken) is null)
+            if (await new JobStore(clients).GetAsync(jobId, cancellationToken) is not { } record)
             {
                 Output.Error($"no job '{jobId}'");
                 return Output.NotFound;
+            }
+
+            if (kind == "complete" && !record.State.PoolEverStarted)
+            {
+                // The lifecycle ignores it too: a run that never started cannot have finished.
+                Output.Error($"job '{jobId}' has not run yet (status {record.State.Status}); nothing can have finished — use 'jobs cancel' to drop it");
+                return Output.InvalidInput;
             }
 
             var eventKind = kind == "cancel" ? "cancel" : parse.GetValue(failed) ? "fail" : "complete";
