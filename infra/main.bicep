@@ -140,6 +140,21 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module agentIdentity 'modules/agent-identity.bicep' = {
+  name: 'agent-identity'
+  params: {
+    location: location
+    tags: tags
+    identityName: 'id-carbon-agent-${resourceToken}'
+    storageAccountName: storageAccountName
+    eventsQueueName: eventsQueueName
+    telemetryContainerName: telemetryContainerName
+  }
+  dependsOn: [
+    storage
+  ]
+}
+
 module storageAccess 'modules/storage-access.bicep' = {
   name: 'storage-access'
   params: {
@@ -260,3 +275,7 @@ output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
 output AZURE_EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.systemTopicName
+
+@description('Assign to every pool scale set / tagged VM, with infra/agent/cloud-init.yaml as its custom data (docs/DEPLOY.md).')
+output AGENT_IDENTITY_ID string = agentIdentity.outputs.id
+output AGENT_IDENTITY_CLIENT_ID string = agentIdentity.outputs.clientId

@@ -35,6 +35,11 @@ locals {
     key_vault_secrets_user         = "4633458b-17de-408a-b874-0445c86b69e6"
     key_vault_secrets_officer      = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
     monitoring_metrics_publisher   = "3913510d-42f4-4e42-8a64-420c390055eb"
+
+    # The node agent's identity (agent.tf).
+    storage_queue_data_message_sender = "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a"
+    storage_blob_data_contributor     = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+    storage_table_data_reader         = "76199698-9eea-4c19-bc75-cec21354c6b6"
   }
 }
 

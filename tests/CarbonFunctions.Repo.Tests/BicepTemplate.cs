@@ -82,7 +82,7 @@ public sealed partial class BicepTemplate
 
     public static JsonObject FindTemplateOf(JsonObject deployment) => deployment["properties"]!["template"]!.AsObject();
 
-    private static IEnumerable<JsonObject> ResourcesOf(JsonObject template)
+    public static IEnumerable<JsonObject> ResourcesOf(JsonObject template)
     {
         var resources = template["resources"];
         IEnumerable<JsonNode?> list = resources switch

@@ -51,6 +51,19 @@ public class BicepTests(BicepTemplate template)
     }
 
     [Fact]
+    public void The_node_agent_identity_can_send_events_write_telemetry_and_read_tables_and_nothing_more()
+    {
+        var module = BicepTemplate.FindTemplateOf(template.Module("agent-identity"));
+        var roleIds = module["variables"]!["roleIds"]!.AsObject().Select(p => (string)p.Value!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["76199698-9eea-4c19-bc75-cec21354c6b6", "ba92f5b4-2d11-453d-a403-e96b0029c9fe", "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a"], roleIds);
+        var assignments = BicepTemplate.ResourcesOf(module).Where(r => (string?)r["type"] == "Microsoft.Authorization/roleAssignments").ToList();
+        Assert.Equal(3, assignments.Count);
+        Assert.Contains(assignments, a => ((string?)a["scope"])?.Contains("queues", StringComparison.Ordinal) == true);
+        Assert.Contains(assignments, a => ((string?)a["scope"])?.Contains("containers", StringComparison.Ordinal) == true);
+        Assert.NotNull(template.Root["outputs"]!["AGENT_IDENTITY_ID"]);
+    }
+
+    [Fact]
     public void The_job_api_sits_behind_entra_authentication_except_the_event_grid_webhook_and_basic_publishing_is_off()
     {
         var auth = template.OfType("Microsoft.Web/sites/config").Single(c => ((string?)c["name"])?.Contains("authsettingsV2", StringComparison.Ordinal) == true);

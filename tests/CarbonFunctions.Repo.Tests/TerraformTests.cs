@@ -47,6 +47,16 @@ public class TerraformTests(BicepTemplate bicep, TerraformConfig terraform)
     }
 
     [Fact]
+    public void The_node_agent_identity_has_the_same_three_narrow_roles_as_in_the_bicep()
+    {
+        var agent = terraform.ResourcesOfType("azurerm_role_assignment").Where(a => a.Key.StartsWith("agent_", StringComparison.Ordinal)).ToDictionary(a => a.Key, a => a.Value);
+        Assert.Equal(["agent_read_tables", "agent_send_events", "agent_write_telemetry"], agent.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.All(agent.Values, a => Assert.Equal("${azurerm_user_assigned_identity.agent.principal_id}", (string?)a["principal_id"]));
+        Assert.Equal("${azurerm_storage_queue.this[local.events_queue].resource_manager_id}", (string?)agent["agent_send_events"]["scope"]);
+        Assert.Equal("${azurerm_storage_container.this[local.telemetry_container].id}", (string?)agent["agent_write_telemetry"]["scope"]);
+    }
+
+    [Fact]
     public void Role_definition_ids_are_the_ones_the_bicep_assigns()
     {
         var roleIds = terraform.Locals.Single(l => l.ContainsKey("role_ids"))["role_ids"]!.AsObject()
