@@ -24,6 +24,7 @@ public class PlannerBenchmarks
     private readonly List<TrainingJob> jobs = [];
     private readonly List<TrainingJob> interruptibleJobs = [];
     private readonly List<TrainingJob> oneRegionJobs = [];
+    private readonly List<TrainingJob> elasticJobs = [];
     private readonly PlannerOptions options = new();
     private DateTimeOffset now;
 
@@ -57,6 +58,13 @@ public class PlannerBenchmarks
             if (j < 1_000)
             {
                 interruptibleJobs.Add(job with { Interruptible = true, Policy = "suspend-resume", ResumeOverhead = TimeSpan.FromMinutes(5) });
+                elasticJobs.Add(job with
+                {
+                    Interruptible = true,
+                    Policy = "elastic",
+                    ResumeOverhead = TimeSpan.FromMinutes(5),
+                    Pool = job.Pool with { MinNodes = 1, MaxNodes = 4, RelativeThroughput = [1, 1.9, 2.7, 3.4] },
+                });
             }
 
             if (j < 200)
@@ -76,7 +84,7 @@ public class PlannerBenchmarks
         var input = Input();
         foreach (var job in jobs)
         {
-            total += JobPlanner.Plan(job, input, options).ExpectedGramsCo2e;
+            total += JobPlanner.Plan(job, input, options).ExpectedGramsCo2e ?? double.NaN;
         }
 
         return total;
@@ -89,7 +97,20 @@ public class PlannerBenchmarks
         var input = Input();
         foreach (var job in interruptibleJobs)
         {
-            total += JobPlanner.Plan(job, input, options).ExpectedGramsCo2e;
+            total += JobPlanner.Plan(job, input, options).ExpectedGramsCo2e ?? double.NaN;
+        }
+
+        return total;
+    }
+
+    [Benchmark(Description = "Plan 1,000 jobs x 10 regions, elastic 1-4 nodes")]
+    public double PlanThousandElasticJobs()
+    {
+        double total = 0;
+        var input = Input();
+        foreach (var job in elasticJobs)
+        {
+            total += JobPlanner.Plan(job, input, options).ExpectedGramsCo2e ?? double.NaN;
         }
 
         return total;
@@ -115,7 +136,7 @@ public class PlannerBenchmarks
         var input = Input();
         foreach (var job in oneRegionJobs)
         {
-            total += JobPlanner.Plan(job, input, options).ExpectedGramsCo2e;
+            total += JobPlanner.Plan(job, input, options).ExpectedGramsCo2e ?? double.NaN;
         }
 
         return total;

@@ -80,10 +80,15 @@ public static partial class JobContract
         return body;
     }
 
-    public static JobParseResult Parse(string json, JobLimits limits, DateTimeOffset now)
+    /// <summary>
+    /// Parses and validates a job. The deadline check uses the planner's numbers (<paramref name="planner"/>,
+    /// the defaults when null): the pool's start-up allowance, the run, and the deadline margin must fit.
+    /// </summary>
+    public static JobParseResult Parse(string json, JobLimits limits, DateTimeOffset now, Planning.PlannerOptions? planner = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(limits);
+        planner ??= DefaultPlanner;
         var errors = new List<FieldError>();
 
         var size = Encoding.UTF8.GetByteCount(json);
@@ -198,10 +203,10 @@ public static partial class JobContract
                 {
                     errors.Add(new("deadline", $"{Iso(deadline.Value)} is more than {limits.MaxDeadlineHorizon.TotalDays} days ahead"));
                 }
-                else if (duration is not null && now + limits.PoolStartAllowance + duration > deadline)
+                else if (duration is not null && pool is not null && !planner.CanMeetDeadline(now, pool, duration.Value, deadline.Value))
                 {
-                    var earliest = now + limits.PoolStartAllowance + duration.Value;
-                    errors.Add(new("deadline", $"cannot be met: starting now the job ends at {Iso(earliest)} at the earliest (pool start-up {limits.PoolStartAllowance.TotalMinutes} min + {duration.Value.TotalMinutes} min run)"));
+                    var earliest = planner.EarliestEnd(now, pool, duration.Value);
+                    errors.Add(new("deadline", $"cannot be met: starting now the job ends at {Iso(earliest)} at the earliest (pool start-up {planner.AllowanceFor(pool).TotalMinutes} min + {duration.Value.TotalMinutes} min run), and plans end {planner.DeadlineMargin.TotalMinutes} min before the deadline"));
                 }
             }
 
@@ -326,10 +331,14 @@ public static partial class JobContract
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    private static readonly Planning.PlannerOptions DefaultPlanner = new();
+
+    private static readonly Planning.PlannerOptions NoStartup = new() { StartupAllowance = TimeSpan.Zero, DeadlineMargin = TimeSpan.Zero };
+
     /// <summary>Reads a job that this service itself stored (already validated once), without time checks.</summary>
     public static TrainingJob ReadStored(string json)
     {
-        var result = Parse(json, new JobLimits { MaxDeadlineHorizon = TimeSpan.MaxValue, MaxNodesPerJob = int.MaxValue, PoolStartAllowance = TimeSpan.Zero, MaxEstimatedDuration = TimeSpan.MaxValue, MaxMessageBytes = 64 * 1024 }, DateTimeOffset.MinValue);
+        var result = Parse(json, new JobLimits { MaxDeadlineHorizon = TimeSpan.MaxValue, MaxNodesPerJob = int.MaxValue, MaxEstimatedDuration = TimeSpan.MaxValue, MaxMessageBytes = 64 * 1024 }, DateTimeOffset.MinValue, NoStartup);
         return result.Job ?? throw new InvalidDataException("stored job is not valid: " + string.Join("; ", result.Errors));
     }
 

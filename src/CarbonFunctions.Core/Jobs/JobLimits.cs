@@ -1,7 +1,8 @@
 namespace CarbonFunctions.Core.Jobs;
 
 /// <summary>
-/// Budget guards applied to every submitted job. Bound from configuration section
+/// Budget guards applied to every submitted job (the deadline check's start-up allowance and margin are
+/// the planner's, <see cref="Planning.PlannerOptions"/>, so that the contract and the planner agree). Bound from configuration section
 /// <c>Carbon:Jobs</c> and validated at start-up.
 /// </summary>
 public sealed record JobLimits
@@ -17,9 +18,6 @@ public sealed record JobLimits
     public TimeSpan MaxDeadlineHorizon { get; init; } = TimeSpan.FromDays(14);
 
     public TimeSpan MaxEstimatedDuration { get; init; } = TimeSpan.FromDays(7);
-
-    /// <summary>Slack a job needs between submission and its earliest possible finish (pool start-up).</summary>
-    public TimeSpan PoolStartAllowance { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Allowed node sizes per provider; empty means any.</summary>
     public IReadOnlyList<string> AllowedAzureSizes { get; init; } = [];
@@ -51,11 +49,6 @@ public sealed record JobLimits
         if (MaxEstimatedDuration <= TimeSpan.Zero)
         {
             problems.Add($"{SectionName}:MaxEstimatedDuration must be positive.");
-        }
-
-        if (PoolStartAllowance < TimeSpan.Zero)
-        {
-            problems.Add($"{SectionName}:PoolStartAllowance must not be negative.");
         }
 
         return problems;

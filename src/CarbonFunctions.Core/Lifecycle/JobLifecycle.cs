@@ -356,8 +356,10 @@ public static class JobLifecycle
                     : EndJob(state, now, JobStatus.Failed, "the pool failed while running: " + reason, options);
 
             case JobStatus.Pausing when pool.State is PoolState.Paused or PoolState.Stopped:
+                // Wake the start-up allowance before the next slot, so that its work starts on time.
                 var next = state.CurrentSlot;
-                return Decision(Move(state, now, JobStatus.Paused, "pool paused", options) with { WakeAt = next?.Start ?? now });
+                var askAt = next is null ? now : next.Start - (state.Plan?.StartupAllowance ?? TimeSpan.Zero);
+                return Decision(Move(state, now, JobStatus.Paused, "pool paused", options) with { WakeAt = askAt > now ? askAt : now });
 
             case JobStatus.Stopping when pool.State == PoolState.Stopped && pool.RunningNodes == 0:
                 var outcome = state.Outcome ?? JobStatus.Completed;
@@ -415,8 +417,10 @@ public static class JobLifecycle
 
     private static JobDecision WaitForSlotOrStart(TrainingJob job, JobState state, DateTimeOffset now, LifecycleOptions options)
     {
+        // The pool is asked for the plan's start-up allowance before the slot, so that work starts on the slot's start.
         var slot = state.CurrentSlot!;
-        return slot.Start <= now ? StartSlot(state, now, options) : Decision(state with { WakeAt = Earliest(slot.Start, job.Deadline) });
+        var askAt = slot.Start - (state.Plan?.StartupAllowance ?? TimeSpan.Zero);
+        return askAt <= now ? StartSlot(state, now, options) : Decision(state with { WakeAt = Earliest(askAt, job.Deadline) });
     }
 
     /// <summary>

@@ -1,18 +1,27 @@
 namespace CarbonFunctions.Core.Planning;
 
 /// <summary>
-/// Elastic pools, after CarbonScaler (Hanafy et al., SIGMETRICS 2024). Interruptible jobs: every time
-/// piece offers its next node increment (paused → min nodes, then one node at a time up to max nodes);
-/// the increment with the most marginal throughput per marginal power × intensity is taken first, until
-/// the work plus a resume overhead per extra segment is covered. The last increment may cover only part
-/// of its piece. Like CarbonScaler it does not impose a minimum run length.
-/// Non-interruptible jobs never pause, so per-slot scaling is replaced by the best contiguous window
-/// for each constant pool size, keeping the size with the least emissions.
+/// Elastic pools. Interruptible jobs get the exact optimum on the slot grid (<see cref="SlotGrid"/>):
+/// every slot is paused or runs at one pool size between min and max nodes, runs last at least the
+/// minimum run length, pauses at least the start-up allowance, and the work done (throughput relative to
+/// min nodes, per slot) covers the job plus a resume overhead for every segment after the first free
+/// one. Ties go to the plan that runs earlier and then on more nodes. The work left over from rounding
+/// to whole slots is then given back where it saves most: a slot may end its last part one node smaller
+/// (the split CarbonScaler's greedy makes), or the last run ends early.
+/// Non-interruptible jobs never pause, so they get the best contiguous window for each constant pool
+/// size, keeping the size with the least emissions.
 /// </summary>
+/// <remarks>
+/// Work is counted in quanta of 1/Q of a slot at min nodes, Q the smallest of 1..20 that makes every
+/// size's throughput ratio whole (a curve given to one decimal needs Q = 10); a curve that no Q up to 20
+/// fits is rounded down, so a plan never does less work than it promises. Backward dynamic programming
+/// over slots × (phase, quanta left), O(slots × sizes × (minimum run + 1) × quanta): see
+/// docs/ARCHITECTURE.md for when CarbonScaler's greedy is already optimal.
+/// </remarks>
 internal static class ElasticPolicy
 {
     public static List<Run>? Plan(PlanContext c, Timeline t, bool interruptible) =>
-        interruptible ? Greedy(c, t) : ConstantSize(c, t);
+        interruptible ? Exact(c, t) : ConstantSize(c, t);
 
     /// <summary>Run time at <paramref name="nodes"/> nodes of work measured in run time at min nodes.</summary>
     public static long RunTimeAt(PlanContext c, int nodes, long runTimeAtMin) =>
@@ -41,106 +50,330 @@ internal static class ElasticPolicy
         return best;
     }
 
-    private static List<Run>? Greedy(PlanContext c, Timeline t)
+    /// <summary>The work quantum: Q per min-node slot, and each size's work per slot in quanta.</summary>
+    internal static (int Q, int[] Work) Quanta(PlanContext c)
     {
-        var p = t.Pieces(c.Now, c.Deadline);
-        var n = p.Length;
-        var level = new int[n];
-        var minThroughput = c.Throughput(c.MinNodes);
-        double Required(int segments) => c.Needed(segments) * minThroughput;
-
-        double work = 0;
-        var segments = 0;
-        if (c.Running && n > 0)
+        var sizes = c.MaxNodes - c.MinNodes + 1;
+        var ratios = new double[sizes];
+        for (var i = 0; i < sizes; i++)
         {
-            level[0] = c.MinNodes;
-            work += minThroughput * p[0].Length;
-            segments = 1;
+            ratios[i] = c.Throughput(c.MinNodes + i) / c.Throughput(c.MinNodes);
         }
 
-        // Priority: forecast time before unknown time, then the best marginal throughput per gram, then earlier.
-        var queue = new PriorityQueue<int, (int Unknown, double NegativeRatio, long Start)>(n);
-        void Offer(int k)
+        var q = 20;
+        for (var candidate = 1; candidate <= 20; candidate++)
         {
-            if (level[k] >= c.MaxNodes)
+            if (ratios.All(r => Math.Abs((r * candidate) - Math.Round(r * candidate)) < 1e-6))
             {
-                return;
-            }
-
-            var (_, gain, watts) = Increment(c, level[k]);
-            var ratio = gain / (watts * Math.Max(p[k].GramsPerKwh, 1e-9));
-            queue.Enqueue(k, (p[k].Known ? 0 : 1, -ratio, p[k].Start));
-        }
-
-        for (var k = 0; k < n; k++)
-        {
-            Offer(k);
-        }
-
-        (int Piece, int Nodes, long Length)? partial = null;
-        while (work < Required(segments) && queue.TryDequeue(out var k, out _))
-        {
-            var (next, gain, _) = Increment(c, level[k]);
-            var newSegments = segments;
-            if (level[k] == 0)
-            {
-                var left = k > 0 && level[k - 1] > 0;
-                var right = k < n - 1 && level[k + 1] > 0;
-                newSegments += left && right ? -1 : left || right ? 0 : 1;
-            }
-
-            var pieceWork = gain * p[k].Length;
-            var shortfall = Required(newSegments) - work;
-            if (pieceWork > shortfall && newSegments >= segments)
-            {
-                partial = (k, next, Math.Min(p[k].Length, (long)Math.Ceiling((p[k].Length * shortfall / pieceWork) - 1e-6)));
-                work = Required(newSegments);
+                q = candidate;
                 break;
             }
-
-            level[k] = next;
-            work += pieceWork;
-            segments = newSegments;
-            Offer(k);
         }
 
-        if (partial is null && work < Required(segments))
+        return (q, [.. ratios.Select(r => Math.Max(0, (int)Math.Floor((r * q) + 1e-6)))]);
+    }
+
+    private static List<Run>? Exact(PlanContext c, Timeline t)
+    {
+        var levels = GridOptimum(c, t, out var grid, out var cost);
+        return levels is null ? null : GiveBackRounding(c, grid, cost, levels);
+    }
+
+    /// <summary>The optimum on the grid: the pool size of every slot (0 = paused), or null when nothing fits.</summary>
+    internal static int[]? GridOptimum(PlanContext c, Timeline t, out SlotGrid grid, out double[] cost)
+    {
+        grid = SlotGrid.For(c);
+        var n = grid.Count;
+        var (q, work) = Quanta(c);
+        var o = grid.SlotsFor(c.Overhead) * q;
+        var need0 = (grid.SlotsFor(c.RunTime) * q) + (c.FirstSegmentFree ? 0 : o);
+        var minRun = Math.Max(1, grid.SlotsFor(c.EffectiveMinimumRun));
+        var minPause = Math.Max(1, grid.SlotsFor(c.Allowance));
+        var top = need0 + (c.FirstSegmentFree ? o : 0);
+        var span = top + 1;
+        cost = new double[n];
+        if (n == 0 || need0 == 0)
         {
             return null;
         }
 
-        var runs = new List<Run>();
-        for (var k = 0; k < n; k++)
+        grid.Costs(t, cost);
+
+        // Layers at edge b + 1 (cur) and b (next): Run[r] = running r + 1 slots (the last: at least minRun),
+        // Idle[j] = paused j + 1 slots (the last: at least minPause); index = quanta of work left.
+        var cur = new Layer(minRun, minPause, span);
+        var next = new Layer(minRun, minPause, span);
+        cur.Run[minRun - 1][0] = 0;
+        var phases = minRun + 2;
+        var choice = new byte[n * phases * span]; // 0 = pause or wait, s + 1 = run the slot at MinNodes + s nodes
+        var stop = c.Running ? 1 : 0;
+        for (var b = n - 1; b >= stop; b--)
         {
-            if (partial is { } part && part.Piece == k)
+            var cb = cost[b];
+            var row = b * phases * span;
+            for (var r = 0; r < minRun; r++)
             {
-                // A paused piece's partial run sits next to the running neighbour, so it adds no segment.
-                var atEnd = level[k] == 0 && k + 1 < n && level[k + 1] > 0 && !(k > 0 && level[k - 1] > 0);
-                var split = atEnd ? p[k].End - part.Length : p[k].Start + part.Length;
-                var (firstNodes, secondNodes) = atEnd ? (level[k], part.Nodes) : (part.Nodes, level[k]);
-                Append(runs, new Run(p[k].Start, split, firstNodes));
-                Append(runs, new Run(split, p[k].End, secondNodes));
+                var capped = r == minRun - 1;
+                var onward = cur.Run[Math.Min(r + 1, minRun - 1)];
+                for (var x = 0; x < span; x++)
+                {
+                    if (capped && x == 0)
+                    {
+                        next.Run[r][0] = 0;
+                        choice[row + (r * span)] = 0;
+                        continue;
+                    }
+
+                    var (go, size) = BestSize(c, work, cb, onward, x);
+                    var pause = capped ? cur.Idle[0][x] : double.PositiveInfinity;
+                    var runs = go <= pause + Tolerance(pause);
+                    next.Run[r][x] = runs ? go : pause;
+                    choice[row + (r * span) + x] = runs ? size : (byte)0;
+                }
+            }
+
+            for (var j = 0; j < minPause - 1; j++)
+            {
+                cur.Idle[j + 1].AsSpan().CopyTo(next.Idle[j]);
+            }
+
+            var waitRow = row + (minRun * span);
+            next.Idle[minPause - 1][0] = double.PositiveInfinity;
+            for (var x = 1; x < span; x++)
+            {
+                var wait = cur.Idle[minPause - 1][x];
+                var (go, size) = x + o <= top ? BestSize(c, work, cb, cur.Run[0], x + o) : (double.PositiveInfinity, (byte)0);
+                var starts = go <= wait + Tolerance(wait);
+                next.Idle[minPause - 1][x] = starts ? go : wait;
+                choice[waitRow + x] = starts ? size : (byte)0;
+            }
+
+            var (begin, first) = BestSize(c, work, cb, cur.Run[0], need0);
+            var begins = begin <= cur.NotStarted + Tolerance(cur.NotStarted);
+            next.NotStarted = begins ? begin : cur.NotStarted;
+            choice[row + ((minRun + 1) * span)] = begins ? first : (byte)0;
+            (cur, next) = (next, cur);
+        }
+
+        var levels = new int[n];
+        int phase, length, left;
+        if (c.Running)
+        {
+            // The running stretch goes on through the first slot, at the size that suits the rest best.
+            var (value, size) = BestSize(c, work, cost[0], cur.Run[minRun - 1], need0);
+            if (!double.IsFinite(value))
+            {
+                return null;
+            }
+
+            levels[0] = c.MinNodes + size - 1;
+            (phase, length, left) = (1, minRun, Math.Max(0, need0 - work[size - 1]));
+        }
+        else
+        {
+            if (!double.IsFinite(cur.NotStarted))
+            {
+                return null;
+            }
+
+            (phase, length, left) = (0, 0, need0);
+        }
+
+        // Follow the recorded choices forward. phase: 0 not started, 1 running, 2 paused.
+        for (var b = stop; b < n; b++)
+        {
+            var row = b * phases * span;
+            if (phase == 1 && left == 0 && length >= minRun)
+            {
+                break;
+            }
+
+            if (phase == 2 && length < minPause)
+            {
+                length++;
+                continue;
+            }
+
+            var pick = phase switch
+            {
+                1 => choice[row + ((length - 1) * span) + left],
+                0 => choice[row + ((minRun + 1) * span)],
+                _ => choice[row + (minRun * span) + left],
+            };
+            if (pick == 0)
+            {
+                (phase, length) = phase == 1 ? (2, 1) : (phase, length);
+                continue;
+            }
+
+            if (phase == 2)
+            {
+                left += o;
+            }
+
+            length = phase == 1 ? Math.Min(length + 1, minRun) : 1;
+            phase = 1;
+            levels[b] = c.MinNodes + pick - 1;
+            left = Math.Max(0, left - work[pick - 1]);
+        }
+
+        return levels;
+    }
+
+    /// <summary>The cheapest way to run slot b onward with x quanta left: its cost-to-go and size choice (1-based); larger sizes win ties.</summary>
+    private static (double Value, byte Size) BestSize(PlanContext c, int[] work, double cb, double[] onward, int x)
+    {
+        var best = double.PositiveInfinity;
+        byte size = 0;
+        for (var s = work.Length - 1; s >= 0; s--)
+        {
+            var v = ((c.MinNodes + s) * cb) + onward[Math.Max(0, x - work[s])];
+            if (size == 0 || v < best - Tolerance(best))
+            {
+                (best, size) = (v, (byte)(s + 1));
+            }
+        }
+
+        return (best, size);
+    }
+
+    /// <summary>
+    /// Whole slots and rounded-up work leave some work over: end slots one node smaller for their last part,
+    /// or end the last run early, taking first what saves the most per unit of work given back.
+    /// </summary>
+    private static List<Run> GiveBackRounding(PlanContext c, SlotGrid grid, double[] cost, int[] levels)
+    {
+        var minThroughput = c.Throughput(c.MinNodes);
+        var segments = 0;
+        double done = 0;
+        for (var b = 0; b < levels.Length; b++)
+        {
+            if (levels[b] > 0 && (b == 0 || levels[b - 1] == 0))
+            {
+                segments++;
+            }
+
+            done += levels[b] > 0 ? grid.Length * c.Throughput(levels[b]) / minThroughput : 0;
+        }
+
+        var excess = done - c.Needed(segments);
+        var cut = new long[levels.Length];
+        var lastSlot = Array.FindLastIndex(levels, l => l > 0);
+        var options = new List<(double Rate, int Slot, bool End)>();
+        for (var b = 0; b < levels.Length; b++)
+        {
+            if (levels[b] > c.MinNodes)
+            {
+                options.Add((cost[b] / ((c.Throughput(levels[b]) - c.Throughput(levels[b] - 1)) / minThroughput), b, false));
+            }
+        }
+
+        if (lastSlot >= 0)
+        {
+            options.Add((levels[lastSlot] * cost[lastSlot] / (c.Throughput(levels[lastSlot]) / minThroughput), lastSlot, true));
+        }
+
+        var endCut = 0L;
+        foreach (var (_, slot, end) in options.OrderByDescending(p => p.Rate).ThenBy(p => p.Slot))
+        {
+            if (excess <= 0)
+            {
+                break;
+            }
+
+            var perTick = end ? c.Throughput(levels[slot]) / minThroughput : (c.Throughput(levels[slot]) - c.Throughput(levels[slot] - 1)) / minThroughput;
+            var room = end ? LastRunRoom(c, grid, levels, lastSlot) - cut[slot] : grid.Length - (slot == lastSlot ? endCut : 0);
+            var ticks = Math.Min(room, (long)Math.Floor((excess / perTick) + 1e-6));
+            if (ticks <= 0)
+            {
+                continue;
+            }
+
+            if (end)
+            {
+                endCut = ticks;
             }
             else
             {
-                Append(runs, new Run(p[k].Start, p[k].End, level[k]));
+                cut[slot] = ticks;
             }
+
+            excess -= ticks * perTick;
+        }
+
+        var runs = new List<Run>();
+        for (var b = 0; b < levels.Length; b++)
+        {
+            if (levels[b] == 0)
+            {
+                continue;
+            }
+
+            var start = grid.At(b);
+            var finish = grid.At(b + 1) - (b == lastSlot ? endCut : 0);
+            var split = Math.Max(start, finish - cut[b]);
+            Append(runs, new Run(start, split, levels[b]));
+            Append(runs, new Run(split, finish, levels[b] - 1));
         }
 
         return runs;
     }
 
-    /// <summary>The next pool size from <paramref name="nodes"/>, and what that step adds in throughput and watts.</summary>
-    private static (int Next, double Gain, double Watts) Increment(PlanContext c, int nodes) =>
-        nodes == 0
-            ? (c.MinNodes, c.Throughput(c.MinNodes), c.MinNodes * c.WattsPerNode)
-            : (nodes + 1, c.Throughput(nodes + 1) - c.Throughput(nodes), c.WattsPerNode);
+    /// <summary>How much the last run may end early and still last the minimum run, within its last slot.</summary>
+    private static long LastRunRoom(PlanContext c, SlotGrid grid, int[] levels, int lastSlot)
+    {
+        var first = lastSlot;
+        while (first > 0 && levels[first - 1] > 0)
+        {
+            first--;
+        }
+
+        return Math.Clamp(((lastSlot - first + 1) * grid.Length) - c.EffectiveMinimumRun, 0, grid.Length);
+    }
 
     private static void Append(List<Run> runs, Run run)
     {
-        if (run.Nodes > 0 && run.End > run.Start)
+        if (run.End <= run.Start || run.Nodes <= 0)
+        {
+            return;
+        }
+
+        if (runs.Count > 0 && runs[^1].End == run.Start && runs[^1].Nodes == run.Nodes)
+        {
+            runs[^1] = runs[^1] with { End = run.End };
+        }
+        else
         {
             runs.Add(run);
         }
     }
+
+    private sealed class Layer
+    {
+        public Layer(int minRun, int minPause, int span)
+        {
+            Run = New(minRun, span);
+            Idle = New(minPause, span);
+        }
+
+        public double[][] Run { get; }
+
+        public double[][] Idle { get; }
+
+        public double NotStarted { get; set; } = double.PositiveInfinity;
+
+        private static double[][] New(int count, int span)
+        {
+            var layer = new double[count][];
+            for (var i = 0; i < count; i++)
+            {
+                layer[i] = new double[span];
+                Array.Fill(layer[i], double.PositiveInfinity);
+            }
+
+            return layer;
+        }
+    }
+
+    private static double Tolerance(double value) => double.IsFinite(value) ? 1e-12 * Math.Max(1, Math.Abs(value)) : 0;
 }

@@ -1,7 +1,8 @@
 namespace CarbonFunctions.Core.Planning;
 
 /// <summary>One stretch of planned running: [Start, End) on <see cref="Nodes"/> nodes in <see cref="Region"/>.</summary>
-public sealed record PlannedSlot(DateTimeOffset Start, DateTimeOffset End, int Nodes, string Region, double ExpectedGramsCo2e)
+/// <remarks><see cref="ExpectedGramsCo2e"/> is null when part of the slot has no forecast (unknown, not zero).</remarks>
+public sealed record PlannedSlot(DateTimeOffset Start, DateTimeOffset End, int Nodes, string Region, double? ExpectedGramsCo2e)
 {
     public TimeSpan Duration => End - Start;
 }
@@ -18,11 +19,14 @@ public sealed record JobPlan
     public required DateTimeOffset PlannedAt { get; init; }
     public required IReadOnlyList<PlannedSlot> Slots { get; init; }
 
-    /// <summary>Expected emissions of the plan (operational, before PUE), in grams CO2e.</summary>
-    public required double ExpectedGramsCo2e { get; init; }
+    /// <summary>Expected emissions of the plan (operational, before PUE), in grams CO2e; null when part of the plan has no forecast.</summary>
+    public required double? ExpectedGramsCo2e { get; init; }
 
-    /// <summary>What running immediately in the first candidate region would emit (the baseline), in grams CO2e.</summary>
-    public required double RunNowGramsCo2e { get; init; }
+    /// <summary>
+    /// What running immediately (once a pool asked for now is up) in the first candidate region with a forecast
+    /// would emit, in grams CO2e; null when that forecast does not cover the whole run.
+    /// </summary>
+    public required double? RunNowGramsCo2e { get; init; }
 
     /// <summary>True when the plan finishes by the deadline.</summary>
     public required bool MeetsDeadline { get; init; }
@@ -30,11 +34,14 @@ public sealed record JobPlan
     /// <summary>The forecast vintage the plan was made from; null when it was made without a forecast.</summary>
     public DateTimeOffset? ForecastGeneratedAt { get; init; }
 
+    /// <summary>True when the forecast covers the whole plan, so <see cref="ExpectedGramsCo2e"/> is a number.</summary>
+    public bool EmissionsKnown => ExpectedGramsCo2e is not null;
+
     /// <summary>
-    /// False when no forecast covered now in any candidate region: the plan runs now and both emission
-    /// figures are 0 because they are unknown, not because they are zero.
+    /// How long before a slot's start the pool is asked for, so that work starts on the slot's start (the
+    /// start-up allowance the plan was made with; zero for plans made before allowances existed).
     /// </summary>
-    public bool EmissionsKnown { get; init; } = true;
+    public TimeSpan StartupAllowance { get; init; }
 
     /// <summary>Why the plan is not the policy's optimum (stale or missing forecast, deadline fallback), if it is not.</summary>
     public string? Warning { get; init; }

@@ -44,7 +44,10 @@ public static class JobPlanner
             WattsPerNode: job.Pool.PowerPerNodeWatts ?? (job.Pool.Kind == PoolKind.Gaudi ? options.DefaultGaudiNodeWatts : options.DefaultGpuNodeWatts),
             RelativeThroughput: job.Pool.RelativeThroughput,
             MinimumRunLength: options.MinimumRunLength.Ticks,
-            Threshold: job.CarbonThresholdGramsPerKwh);
+            Threshold: job.CarbonThresholdGramsPerKwh,
+            Allowance: (input.StartupAllowance ?? options.AllowanceFor(job.Pool)).Ticks,
+            Margin: options.DeadlineMargin.Ticks,
+            SlotTicks: options.SlotLength.Ticks);
 
         var usable = new List<(string Region, CarbonIntensitySeries Series, Timeline Timeline)>();
         (string Region, CarbonIntensitySeries Series, Timeline Timeline)? baseline = null;
@@ -75,8 +78,8 @@ public static class JobPlanner
             usable.Add((region, series, timeline));
         }
 
-        var runNow = new List<Run> { new(now, now + context.SingleRunTime, context.MinNodes) };
-        var runNowGrams = baseline is { } b ? Grams(context, b.Timeline, runNow) : 0;
+        var runNow = new List<Run> { new(context.EarliestStart, context.EarliestStart + context.SingleRunTime, context.MinNodes) };
+        var runNowGrams = baseline is { } b ? KnownGrams(context, b.Timeline, runNow) : null;
 
         if (runTime == 0)
         {
@@ -90,6 +93,7 @@ public static class JobPlanner
                 ExpectedGramsCo2e = 0,
                 RunNowGramsCo2e = 0,
                 MeetsDeadline = input.Now <= job.Deadline,
+                StartupAllowance = TimeSpan.FromTicks(context.Allowance),
                 Warning = "no work left: nothing to plan",
             };
         }
@@ -109,27 +113,31 @@ public static class JobPlanner
 
         var fastest = (policy == "elastic" ? ElasticPolicy.RunTimeAt(context, context.MaxNodes, runTime) : runTime)
             + (context.FirstSegmentFree ? 0 : context.Overhead);
-        if (now + fastest > context.Deadline)
+        if (context.EarliestStart + fastest > context.LatestEnd)
         {
             var nodes = policy == "elastic" ? context.MaxNodes : context.MinNodes;
             var first = usable[0];
-            warnings.Add($"cannot meet the deadline {Iso(job.Deadline)}: the remaining work needs {Minutes(fastest)} min from now at {nodes} nodes, only {Minutes(Math.Max(0, context.Deadline - now))} min are left; running now");
-            return Finish(job, input, policy, context, first.Region, first.Series, first.Timeline, [new Run(now, now + fastest, nodes)], runNowGrams, warnings);
+            var startup = context.Running ? string.Empty : $" after a {Minutes(context.Allowance)} min pool start-up";
+            warnings.Add($"cannot meet the deadline {Iso(job.Deadline)} with its {Minutes(context.Margin)} min margin: the remaining work needs {Minutes(fastest)} min{startup} at {nodes} nodes, only {Minutes(Math.Max(0, context.Deadline - now))} min are left; running now");
+            return Finish(job, input, policy, context, first.Region, first.Series, first.Timeline, [new Run(context.EarliestStart, context.EarliestStart + fastest, nodes)], runNowGrams, warnings);
         }
 
-        (string Region, CarbonIntensitySeries Series, Timeline Timeline, List<Run> Runs, double Grams)? best = null;
+        // Regions compare on unknown time first (a forecast region beats a guess), then on emissions; the first listed wins ties.
+        (string Region, CarbonIntensitySeries Series, Timeline Timeline, List<Run> Runs, long Unknown, double Grams)? best = null;
         foreach (var candidate in usable)
         {
-            var runs = PlanRegion(policy, job, context, candidate.Timeline);
+            var runs = PlanRegion(policy, job, context, candidate.Timeline, best?.Unknown, best?.Grams);
             if (runs is null)
             {
                 continue;
             }
 
             var grams = Grams(context, candidate.Timeline, runs);
-            if (best is null || grams < best.Value.Grams - (1e-9 * Math.Max(1, Math.Abs(best.Value.Grams))))
+            var unknownTicks = runs.Sum(r => UnknownTicks(candidate.Timeline, r));
+            if (best is not { } current || unknownTicks < current.Unknown
+                || (unknownTicks == current.Unknown && grams < current.Grams - (1e-9 * Math.Max(1, Math.Abs(current.Grams)))))
             {
-                best = (candidate.Region, candidate.Series, candidate.Timeline, runs, grams);
+                best = (candidate.Region, candidate.Series, candidate.Timeline, runs, unknownTicks, grams);
             }
         }
 
@@ -144,15 +152,15 @@ public static class JobPlanner
         var unknown = chosen.Runs.Sum(r => UnknownTicks(chosen.Timeline, r));
         if (unknown > 0)
         {
-            warnings.Add($"{Minutes(unknown)} min of the plan lie beyond the forecast horizon or in a forecast gap; valued at the forecast's mean {chosen.Timeline.Fill.ToString("0.#", CultureInfo.InvariantCulture)} gCO2e/kWh");
+            warnings.Add($"{Minutes(unknown)} min of the plan lie beyond the forecast horizon or in a forecast gap: its emissions are unknown (planned there only because the deadline needs it)");
         }
 
         return Finish(job, input, policy, context, chosen.Region, chosen.Series, chosen.Timeline, chosen.Runs, runNowGrams, warnings);
     }
 
-    private static List<Run>? PlanRegion(string policy, TrainingJob job, PlanContext c, Timeline t) => policy switch
+    private static List<Run>? PlanRegion(string policy, TrainingJob job, PlanContext c, Timeline t, long? bestUnknown, double? bestGrams) => policy switch
     {
-        "run-now" => [new Run(c.Now, c.Now + c.SingleRunTime, c.MinNodes)],
+        "run-now" => [new Run(c.EarliestStart, c.EarliestStart + c.SingleRunTime, c.MinNodes)],
         "best-window" => BestWindowPolicy.Plan(c, t, c.MinNodes, c.SingleRunTime),
         "suspend-resume" => SuspendResumePolicy.Plan(c, t),
         "threshold" => ThresholdPolicy.Plan(c, t, c.Threshold!.Value),
@@ -194,14 +202,13 @@ public static class JobPlanner
         CarbonIntensitySeries? series,
         Timeline? timeline,
         List<Run> runs,
-        double runNowGrams,
+        double? runNowGrams,
         List<string> warnings)
     {
-        var watts = c.WattsPerNode;
         var slots = new List<PlannedSlot>();
         foreach (var run in runs.OrderBy(r => r.Start))
         {
-            var grams = timeline is null ? 0 : run.Nodes * watts / 1000 * timeline.Cost(run.Start, run.End);
+            var grams = timeline is null ? null : KnownGrams(c, timeline, [run]);
             if (slots.Count > 0 && slots[^1].End.UtcTicks == run.Start && slots[^1].Nodes == run.Nodes)
             {
                 var last = slots[^1];
@@ -220,17 +227,22 @@ public static class JobPlanner
             Region = region,
             PlannedAt = input.Now,
             Slots = slots,
-            ExpectedGramsCo2e = slots.Sum(s => s.ExpectedGramsCo2e),
+            ExpectedGramsCo2e = slots.Count > 0 && slots.All(s => s.ExpectedGramsCo2e is not null) ? slots.Sum(s => s.ExpectedGramsCo2e!.Value) : null,
             RunNowGramsCo2e = runNowGrams,
             MeetsDeadline = slots.Count > 0 && slots[^1].End <= job.Deadline,
             ForecastGeneratedAt = series?.GeneratedAt,
-            EmissionsKnown = timeline is not null,
+            StartupAllowance = TimeSpan.FromTicks(c.Running ? 0 : c.Allowance),
             Warning = warnings.Count == 0 ? null : string.Join("; ", warnings),
         };
     }
 
+    /// <summary>Emissions valued with unknown time at the forecast's mean: for comparing plans only, never reported.</summary>
     private static double Grams(PlanContext c, Timeline t, List<Run> runs) =>
         runs.Sum(r => r.Nodes * c.WattsPerNode / 1000 * t.Cost(r.Start, r.End));
+
+    /// <summary>Emissions when every run lies inside the forecast, else null: unknown is not zero, and not the mean either.</summary>
+    private static double? KnownGrams(PlanContext c, Timeline t, List<Run> runs) =>
+        runs.All(r => t.IsKnown(r.Start, r.End)) ? Grams(c, t, runs) : null;
 
     private static long UnknownTicks(Timeline t, Run r) =>
         t.UnknownAt(r.End, t.PieceAt(r.End)) - t.UnknownAt(r.Start, t.PieceAt(r.Start));

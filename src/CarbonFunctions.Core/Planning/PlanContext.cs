@@ -6,7 +6,9 @@ internal readonly record struct Run(long Start, long End, int Nodes);
 /// <summary>
 /// The job reduced to what the policies need, in UTC ticks. Work is measured as run time at min nodes;
 /// <see cref="Overhead"/> is paid by every run segment except a fresh job's first one and the stretch
-/// running now.
+/// running now. A pool that is not running is asked for <see cref="Allowance"/> before its work starts,
+/// so work starts no earlier than <see cref="EarliestStart"/>, and a pause lasts at least that long;
+/// every plan ends by <see cref="LatestEnd"/>, the deadline less the margin.
 /// </summary>
 internal sealed record PlanContext(
     long Now,
@@ -20,7 +22,10 @@ internal sealed record PlanContext(
     double WattsPerNode,
     IReadOnlyList<double>? RelativeThroughput,
     long MinimumRunLength,
-    double? Threshold)
+    double? Threshold,
+    long Allowance = 0,
+    long Margin = 0,
+    long SlotTicks = TimeSpan.TicksPerMinute * 5)
 {
     /// <summary>Throughput of n nodes relative to one node; linear when the job gives no curve.</summary>
     public double Throughput(int nodes) =>
@@ -34,4 +39,10 @@ internal sealed record PlanContext(
 
     /// <summary>Shortest segment worth planning: the configured minimum, or the whole job when that is shorter.</summary>
     public long EffectiveMinimumRun => Math.Min(MinimumRunLength, SingleRunTime);
+
+    /// <summary>When work can start: now for a running pool, else once a pool asked for now is up.</summary>
+    public long EarliestStart => Running ? Now : Now + Allowance;
+
+    /// <summary>When every plan must have ended: the deadline less the margin.</summary>
+    public long LatestEnd => Deadline - Margin;
 }

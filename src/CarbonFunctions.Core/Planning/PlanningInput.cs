@@ -13,6 +13,12 @@ public sealed record PlanningInput
     /// <summary>Overrides the job's policy (and the configured default), e.g. for a what-if from the CLI.</summary>
     public string? PolicyOverride { get; init; }
 
+    /// <summary>
+    /// The start-up allowance to plan with for this job's pool, e.g. <see cref="StartupAllowanceEstimator.Estimate"/>
+    /// over the observed starts of its provider and node size; null for <see cref="PlannerOptions.AllowanceFor"/>.
+    /// </summary>
+    public TimeSpan? StartupAllowance { get; init; }
+
     /// <summary>Work already done, for re-planning a job that has started; null for a job that has not.</summary>
     public JobProgress? Progress { get; init; }
 }

@@ -1,271 +1,302 @@
 namespace CarbonFunctions.Core.Planning;
 
 /// <summary>
-/// Interruptible: run in the cheapest stretches before the deadline. Greedy by intensity (known time
-/// before unknown, earlier on ties) until the chosen time covers the work plus a resume overhead for every
-/// extra segment; then runs shorter than the minimum run length grow into their cheaper neighbour, whole
-/// runs that are no longer needed are dropped (dearest first), and leftover time is trimmed from the
-/// dearest run edges. The result is never worse than the best single window, which is also a valid plan.
+/// Interruptible jobs at the exact optimum on the slot grid (<see cref="SlotGrid"/>): the plan with the
+/// least cost whose runs each last at least the minimum run length, whose pauses each last at least the
+/// start-up allowance (at least one slot), and whose run time covers the work plus the resume overhead
+/// of every segment after the first free one. Ties go to the plan that runs earlier (the first slot
+/// where two optimal plans differ is a run in the chosen one).
 /// </summary>
+/// <remarks>
+/// Backward dynamic programming over slots; the state at a slot edge is the phase (not started; running
+/// for r slots, r capped at the minimum run; paused for j slots, j capped at the allowance) and the slots of
+/// work still needed, x ≤ W + O. Two facts keep it O(slots × (W + O)) with two passes per slot:
+/// while running, x falls by one per slot, so running states are stored by x + slot (the key is constant
+/// along a run) and as cost-to-go minus the suffix sum of slot costs (constant along a run too); the
+/// phases "running r &lt; minimum" and "paused j &lt; allowance" then move one phase per slot without
+/// any arithmetic, by rotating which array holds which phase. Only the two capped phases are computed.
+/// Regions are compared on cost alone, and the winner is solved once more with the decisions recorded.
+/// </remarks>
 internal static class SuspendResumePolicy
 {
-    public static List<Run>? Plan(PlanContext c, Timeline t)
+    public static List<Run>? Plan(PlanContext c, Timeline t) => Solve(c, t, trace: true, out _);
+
+    /// <summary>The optimum's cost (slot costs, with the unknown-time penalty), or +∞ when no plan fits.</summary>
+    public static double Cost(PlanContext c, Timeline t)
     {
-        var p = t.Pieces(c.Now, c.Deadline);
-        var n = p.Length;
-        var selected = new bool[n];
-        long total = 0;
-        var segments = 0;
+        Solve(c, t, trace: false, out var cost);
+        return cost;
+    }
 
-        void Add(int k)
-        {
-            selected[k] = true;
-            total += p[k].Length;
-            var left = k > 0 && selected[k - 1];
-            var right = k < n - 1 && selected[k + 1];
-            segments += left && right ? -1 : left || right ? 0 : 1;
-        }
-
-        if (c.Running && n > 0)
-        {
-            Add(0);
-        }
-
-        // Sorting primitive keys is several times faster than a comparison delegate; unknown time sorts
-        // after all forecast time, and equal keys are put back in time order (earlier first).
-        var order = new int[n];
-        var keys = new double[n];
-        for (var k = 0; k < n; k++)
-        {
-            order[k] = k;
-            keys[k] = p[k].Known ? p[k].GramsPerKwh : 1e12 + p[k].GramsPerKwh;
-        }
-
-        Array.Sort(keys, order);
-        for (var i = 0; i < n;)
-        {
-            var j = i + 1;
-            while (j < n && keys[j] == keys[i])
-            {
-                j++;
-            }
-
-            if (j - i > 1)
-            {
-                Array.Sort(order, i, j - i);
-            }
-
-            i = j;
-        }
-        foreach (var k in order)
-        {
-            if (total >= c.Needed(segments))
-            {
-                break;
-            }
-
-            if (!selected[k])
-            {
-                Add(k);
-            }
-        }
-
-        if (total < c.Needed(segments))
+    private static List<Run>? Solve(PlanContext c, Timeline t, bool trace, out double best)
+    {
+        best = double.PositiveInfinity;
+        var grid = SlotGrid.For(c);
+        var n = grid.Count;
+        var w = grid.SlotsFor(c.RunTime);
+        var o = grid.SlotsFor(c.Overhead);
+        var need0 = w + (c.FirstSegmentFree ? 0 : o);
+        var minRun = Math.Max(1, grid.SlotsFor(c.EffectiveMinimumRun));
+        var minPause = Math.Max(1, grid.SlotsFor(c.Allowance));
+        var top = w + o; // need never usefully exceeds this: a segment that earns less than its overhead can be dropped
+        var span = top + 1;
+        if (n == 0 || need0 == 0 || need0 > n)
         {
             return null;
         }
 
-        ExtendShortRuns(c, p, selected, Add);
-        var runs = Segments(c, p, selected);
-        var excess = total - c.Needed(runs.Count);
-        excess = DropUnneededRuns(c, runs, excess);
-        TrimEdges(c, p, runs, excess);
+        var s = Scratch.Get(n, span, minRun, minPause, trace);
+        var cost = s.Cost.AsSpan(0, n);
+        grid.Costs(t, cost);
 
-        var plan = runs.Where(r => r.End > r.Start).Select(r => new Run(r.Start, r.End, c.MinNodes)).ToList();
-        var window = BestWindowPolicy.Plan(c, t, c.MinNodes, c.SingleRunTime);
-        return window is not null && t.Cost(window[0].Start, window[0].End) <= plan.Sum(r => t.Cost(r.Start, r.End)) ? window : plan;
-    }
-
-    /// <summary>Orders pieces: forecast time before unknown time, then lower intensity, then earlier.</summary>
-    private static int Cheaper(Piece a, Piece b)
-    {
-        if (a.Known != b.Known)
+        // run[r - 1]: running for r slots (r = minRun means "at least"), keyed by x + edge, valued cost-to-go − suffix.
+        // idle[j - 1]: paused for j slots (j = minPause means "at least"), keyed by x, valued cost-to-go.
+        var run = s.Run;
+        var idle = s.Idle;
+        var keys = n + span + 1;
+        for (var r = 0; r <= minRun; r++)
         {
-            return a.Known ? -1 : 1;
+            run[r].AsSpan(0, keys).Fill(double.PositiveInfinity);
         }
 
-        var byIntensity = a.GramsPerKwh.CompareTo(b.GramsPerKwh);
-        return byIntensity != 0 ? byIntensity : a.Start.CompareTo(b.Start);
+        for (var j = 0; j <= minPause; j++)
+        {
+            idle[j].AsSpan(0, span).Fill(double.PositiveInfinity);
+        }
+
+        var inf = double.PositiveInfinity;
+        run[minRun - 1][n] = 0; // at the last edge, a run of at least the minimum with nothing left to do is done
+        var notStarted = inf;
+        double suffix = 0;
+        var stop = c.Running ? 1 : 0;
+        for (var b = n - 1; b >= stop; b--)
+        {
+            var cb = cost[b];
+            suffix += cb;
+            var first = run[0];
+            var capped = run[minRun - 1];
+            var lastIdle = idle[minPause - 1];
+            var firstIdle = idle[0];
+            var freshRun = run[minRun];
+            var freshIdle = idle[minPause];
+            var decisionRow = trace ? b * span : 0;
+
+            // Paused long enough: start now (pay the overhead, run slot b) or keep waiting; ties start.
+            for (var x = 1; x < span; x++)
+            {
+                var wait = lastIdle[x];
+                var y = x + o;
+                var start = y <= top ? suffix + first[y + b] : inf;
+                var startWins = start <= wait + Tolerance(wait);
+                freshIdle[x] = startWins ? start : wait;
+                if (trace)
+                {
+                    s.StartDecision[decisionRow + x] = startWins;
+                }
+            }
+
+            // Running at least the minimum: run slot b or pause from it; ties run.
+            freshRun[b] = -suffix; // nothing left to do: done
+            for (var x = 1; x < span; x++)
+            {
+                var k = x + b;
+                var go = capped[k];
+                var pause = firstIdle[x] - suffix;
+                var goWins = go <= pause + Tolerance(pause);
+                freshRun[k] = goWins ? go : pause;
+                if (trace)
+                {
+                    s.RunDecision[decisionRow + x] = goWins;
+                }
+            }
+
+            var begin = suffix + first[need0 - 1 + b + 1];
+            var beginWins = begin <= notStarted + Tolerance(notStarted);
+            if (trace)
+            {
+                s.BeginDecision[b] = beginWins;
+            }
+
+            notStarted = beginWins ? begin : notStarted;
+
+            // Shorter runs carry their x = 0 entry one edge back (they must keep running), then every phase moves on.
+            for (var r = 1; r < minRun; r++)
+            {
+                run[r][b] = run[r][b + 1]; // cost-to-go grows by c_b and so does the suffix: the stored difference is unchanged
+            }
+
+            Rotate(run, minRun);
+            Rotate(idle, minPause);
+        }
+
+        if (c.Running)
+        {
+            // The running stretch goes on through the first slot, then may pause at its end.
+            var capped = run[minRun - 1];
+            best = cost[0] + suffix + capped[need0 - 1 + 1];
+        }
+        else
+        {
+            best = notStarted;
+        }
+
+        if (!double.IsFinite(best) || !trace)
+        {
+            return trace ? null : [];
+        }
+
+        return Reconstruct(c, grid, s, n, span, need0, o, minRun, minPause);
     }
 
-    private static void ExtendShortRuns(PlanContext c, Piece[] p, bool[] selected, Action<int> add)
+    private static List<Run> Reconstruct(PlanContext c, SlotGrid grid, Scratch s, int n, int span, int need0, int o, int minRun, int minPause)
     {
-        var n = p.Length;
-        var minimum = c.EffectiveMinimumRun;
-        var k = 0;
-        while (k < n)
+        var runs = new List<Run>();
+        int? openedAt = null;
+        var phase = c.Running ? Phase.Running : Phase.NotStarted;
+        var length = c.Running ? minRun : 0;
+        var x = c.Running ? need0 - 1 : need0;
+        var b = c.Running ? 1 : 0;
+        if (c.Running)
         {
-            if (!selected[k])
-            {
-                k++;
-                continue;
-            }
+            openedAt = 0;
+        }
 
-            var a = k;
-            var b = k;
-            while (b + 1 < n && selected[b + 1])
-            {
-                b++;
-            }
+        void Close(int end)
+        {
+            runs.Add(new Run(grid.At(openedAt!.Value), grid.At(end), c.MinNodes));
+            openedAt = null;
+        }
 
-            // The stretch running now has already run for an unknown time; it is not lengthened.
-            var pinned = c.Running && a == 0;
-            while (!pinned && p[b].End - p[a].Start < minimum)
+        for (; b < n; b++)
+        {
+            var row = b * span;
+            if (phase == Phase.Running)
             {
-                var left = a > 0 ? a - 1 : -1;
-                var right = b + 1 < n ? b + 1 : -1;
-                if (left < 0 && right < 0)
+                if (x == 0 && length >= minRun)
                 {
                     break;
                 }
 
-                add(right < 0 ? left : left < 0 ? right : Cheaper(p[left], p[right]) <= 0 ? left : right);
-                while (a > 0 && selected[a - 1])
+                if (length < minRun || s.RunDecision[row + x])
                 {
-                    a--;
+                    length = Math.Min(length + 1, minRun);
+                    x = Math.Max(0, x - 1);
+                    continue;
                 }
 
-                while (b + 1 < n && selected[b + 1])
-                {
-                    b++;
-                }
-
-                pinned = c.Running && a == 0;
-            }
-
-            k = b + 1;
-        }
-    }
-
-    private static List<Segment> Segments(PlanContext c, Piece[] p, bool[] selected)
-    {
-        var runs = new List<Segment>();
-        for (var k = 0; k < p.Length; k++)
-        {
-            if (!selected[k])
-            {
+                Close(b);
+                (phase, length) = (Phase.Paused, 1);
                 continue;
             }
 
-            var b = k;
-            double cost = 0;
-            while (b + 1 < p.Length && selected[b + 1])
+            if (phase == Phase.Paused && length < minPause)
             {
-                b++;
+                length++;
+                continue;
             }
 
-            for (var i = k; i <= b; i++)
+            var starts = phase == Phase.NotStarted ? s.BeginDecision[b] : s.StartDecision[row + x];
+            if (starts)
             {
-                cost += p[i].GramsPerKwh * p[i].Length;
+                x = (phase == Phase.NotStarted ? x : x + o) - 1;
+                (phase, length, openedAt) = (Phase.Running, 1, b);
             }
+        }
 
-            runs.Add(new Segment { First = k, Last = b, Start = p[k].Start, End = p[b].End, Pinned = c.Running && k == 0, Cost = cost });
-            k = b;
+        if (openedAt is not null)
+        {
+            Close(b);
+        }
+
+        // The grid rounds the work and overheads up to whole slots: give back the rounding at the very end,
+        // as far as the last run stays at least the minimum.
+        var excess = runs.Sum(r => r.End - r.Start) - c.Needed(runs.Count);
+        var last = runs[^1];
+        var trim = Math.Min(excess, Math.Max(0, last.End - last.Start - c.EffectiveMinimumRun));
+        if (trim > 0)
+        {
+            runs[^1] = last with { End = last.End - trim };
         }
 
         return runs;
     }
 
-    private static long DropUnneededRuns(PlanContext c, List<Segment> runs, long excess)
-    {
-        foreach (var run in runs.OrderByDescending(r => r.Cost / (r.End - r.Start)).ToList())
-        {
-            if (runs.Count <= 1)
-            {
-                break;
-            }
+    private static double Tolerance(double value) => double.IsFinite(value) ? 1e-12 * Math.Max(1, Math.Abs(value)) : 0;
 
-            var saved = c.Needed(runs.Count) - c.Needed(runs.Count - 1);
-            if (!run.Pinned && excess >= run.End - run.Start - saved)
-            {
-                runs.Remove(run);
-                excess -= run.End - run.Start - saved;
-            }
+    /// <summary>Moves phase arrays one place down: [0] ← [1] … [m − 1] ← [m] (the fresh one), [m] ← old [0] (spare).</summary>
+    private static void Rotate(double[][] arrays, int m)
+    {
+        var spare = arrays[0];
+        for (var i = 0; i < m; i++)
+        {
+            arrays[i] = arrays[i + 1];
         }
 
-        return excess;
+        arrays[m] = spare;
     }
 
-    private static void TrimEdges(PlanContext c, Piece[] p, List<Segment> runs, long excess)
+    private enum Phase
     {
-        var minimum = c.EffectiveMinimumRun;
-        while (excess > 0)
+        NotStarted,
+        Running,
+        Paused,
+    }
+
+    /// <summary>Per-thread buffers, grown on demand, so planning thousands of jobs allocates almost nothing.</summary>
+    private sealed class Scratch
+    {
+        [ThreadStatic]
+        private static Scratch? current;
+
+        public double[] Cost { get; private set; } = [];
+
+        public double[][] Run { get; private set; } = [];
+
+        public double[][] Idle { get; private set; } = [];
+
+        public bool[] StartDecision { get; private set; } = [];
+
+        public bool[] RunDecision { get; private set; } = [];
+
+        public bool[] BeginDecision { get; private set; } = [];
+
+        public static Scratch Get(int n, int span, int minRun, int minPause, bool trace)
         {
-            Segment? best = null;
-            var fromLeft = false;
-            long amount = 0;
-            Piece bestPiece = default;
-            foreach (var run in runs)
+            var s = current ??= new Scratch();
+            s.Cost = Grow(s.Cost, n);
+            s.Run = GrowAll(s.Run, minRun + 1, n + span + 1);
+            s.Idle = GrowAll(s.Idle, minPause + 1, span);
+            if (trace)
             {
-                var room = Math.Min(excess, run.End - run.Start - minimum);
-                if (room <= 0)
-                {
-                    continue;
-                }
-
-                var right = p[run.Last];
-                var rightUsable = Math.Min(room, run.End - Math.Max(right.Start, run.Start));
-                if (rightUsable > 0 && (best is null || Cheaper(bestPiece, right) < 0))
-                {
-                    (best, fromLeft, amount, bestPiece) = (run, false, rightUsable, right);
-                }
-
-                var left = p[run.First];
-                var leftUsable = Math.Min(room, Math.Min(left.End, run.End) - run.Start);
-                if (!run.Pinned && leftUsable > 0 && (best is null || Cheaper(bestPiece, left) < 0))
-                {
-                    (best, fromLeft, amount, bestPiece) = (run, true, leftUsable, left);
-                }
+                s.StartDecision = Grow(s.StartDecision, n * span);
+                s.RunDecision = Grow(s.RunDecision, n * span);
+                s.BeginDecision = Grow(s.BeginDecision, n);
             }
 
-            if (best is null)
-            {
-                return; // every run is at the minimum length: the job finishes a little early in its last run
-            }
-
-            if (fromLeft)
-            {
-                best.Start += amount;
-                while (best.First < best.Last && best.Start >= p[best.First].End)
-                {
-                    best.First++;
-                }
-            }
-            else
-            {
-                best.End -= amount;
-                while (best.Last > best.First && best.End <= p[best.Last].Start)
-                {
-                    best.Last--;
-                }
-            }
-
-            excess -= amount;
+            return s;
         }
-    }
 
-    private sealed class Segment
-    {
-        public int First { get; set; }
+        private static T[] Grow<T>(T[] a, int size) => a.Length >= size ? a : new T[Math.Max(size, a.Length * 2)];
 
-        public int Last { get; set; }
+        private static double[][] GrowAll(double[][] a, int count, int size)
+        {
+            if (a.Length < count)
+            {
+                var bigger = new double[count][];
+                for (var i = 0; i < count; i++)
+                {
+                    bigger[i] = i < a.Length ? a[i] : [];
+                }
 
-        public long Start { get; set; }
+                a = bigger;
+            }
 
-        public long End { get; set; }
+            for (var i = 0; i < count; i++)
+            {
+                a[i] = Grow(a[i], size);
+            }
 
-        public bool Pinned { get; init; }
-
-        public double Cost { get; init; }
+            return a;
+        }
     }
 }

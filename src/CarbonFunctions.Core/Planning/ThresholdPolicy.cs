@@ -11,7 +11,7 @@ internal static class ThresholdPolicy
 {
     public static List<Run>? Plan(PlanContext c, Timeline t, double threshold)
     {
-        var p = t.Pieces(c.Now, c.Deadline);
+        var p = t.Pieces(c.EarliestStart, c.LatestEnd);
         var runs = new List<Run>();
         var remaining = c.RunTime;
         var resumeCost = c.FirstSegmentFree ? 0 : c.Overhead;
@@ -28,7 +28,7 @@ internal static class ThresholdPolicy
             if (running)
             {
                 var ranLongEnough = piece.Start - countsFrom >= minimum;
-                var canAffordPause = c.Deadline - piece.End >= remaining + c.Overhead;
+                var canAffordPause = c.LatestEnd - piece.End >= remaining + c.Overhead;
                 if (!clean && ranLongEnough && canAffordPause)
                 {
                     runs.Add(new Run(runStart, piece.Start, c.MinNodes));
@@ -47,9 +47,9 @@ internal static class ThresholdPolicy
                 {
                     from = piece.Start;
                 }
-                else if (c.Deadline - piece.End < need)
+                else if (c.LatestEnd - piece.End < need)
                 {
-                    from = Math.Max(piece.Start, c.Deadline - need);
+                    from = Math.Max(piece.Start, c.LatestEnd - need);
                 }
                 else
                 {

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using CarbonFunctions.Core.Forecasts;
 using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Planning;
+using CarbonFunctions.Storage;
 using Spectre.Console;
 
 namespace CarbonFunctions.Local.Cli;
@@ -10,10 +13,17 @@ namespace CarbonFunctions.Local.Cli;
 /// <summary><c>carbonctl plan</c>: plans one job against a trace file, offline (no storage).</summary>
 public static class PlanCommand
 {
+    private static readonly JsonSerializerOptions PlanJson = new(StorageJson.Options) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
     public static Command Create()
     {
         var jobFile = new Option<FileInfo>("--job") { Description = "The job file (training-job contract)", Required = true };
-        var trace = new Option<FileInfo>("--trace") { Description = "Intensity trace: CSV of start,gCO2e/kWh or an Electricity Maps export", Required = true };
+        var trace = new Option<string[]>("--trace")
+        {
+            Description = "Intensity trace per region, REGION=FILE (repeatable), or a bare FILE for the job's first region: CSV of start,gCO2e/kWh or an Electricity Maps export",
+            Required = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
         var at = new Option<string>("--at") { Description = "Plan as of this instant (ISO 8601 with offset); the trace is the forecast known then", Required = true };
         var policy = new Option<string?>("--policy") { Description = "Override the job's policy: " + string.Join(", ", JobContract.KnownPolicies) };
         var json = new Option<bool>("--json") { Description = "Print the plan as JSON" };
@@ -34,18 +44,15 @@ public static class PlanCommand
             }
 
             var jobPath = parse.GetValue(jobFile)!;
-            var tracePath = parse.GetValue(trace)!;
-            foreach (var file in new[] { jobPath, tracePath })
+            if (!jobPath.Exists)
             {
-                if (!file.Exists)
-                {
-                    Output.Error($"{file.FullName} does not exist");
-                    return Output.InvalidInput;
-                }
+                Output.Error($"{jobPath.FullName} does not exist");
+                return Output.InvalidInput;
             }
 
             var configuration = CliSettings.Load();
-            var parsed = JobContract.Parse(await File.ReadAllTextAsync(jobPath.FullName, cancellationToken), CliSettings.Limits(configuration), now);
+            var plannerOptions = CliSettings.Bind<PlannerOptions>(configuration, PlannerOptions.SectionName, o => o.Validate());
+            var parsed = JobContract.Parse(await File.ReadAllTextAsync(jobPath.FullName, cancellationToken), CliSettings.Limits(configuration), now, plannerOptions);
             if (!parsed.IsValid)
             {
                 Output.Error($"{jobPath.Name} is not a valid job at {Output.Time(now)}:");
@@ -58,27 +65,43 @@ public static class PlanCommand
             }
 
             var job = parsed.Job!;
-            CarbonIntensitySeries series;
-            try
+            var forecasts = new Dictionary<string, CarbonIntensitySeries>(StringComparer.OrdinalIgnoreCase);
+            foreach (var spec in parse.GetValue(trace) ?? [])
             {
-                using var reader = new StreamReader(tracePath.FullName);
-                series = TraceCsv.Read(reader, job.Regions[0], now, tracePath.Name);
-            }
-            catch (FormatException ex)
-            {
-                Output.Error($"{tracePath.Name}: {ex.Message}");
-                return Output.InvalidInput;
+                var (region, path, problem) = TraceSpec(spec, job);
+                if (problem is not null)
+                {
+                    Output.Error(problem);
+                    return Output.InvalidInput;
+                }
+
+                if (!File.Exists(path))
+                {
+                    Output.Error($"{Path.GetFullPath(path!)} does not exist");
+                    return Output.InvalidInput;
+                }
+
+                try
+                {
+                    using var reader = new StreamReader(path!);
+                    forecasts[region!] = TraceCsv.Read(reader, region!, now, Path.GetFileName(path!));
+                }
+                catch (FormatException ex)
+                {
+                    Output.Error($"{Path.GetFileName(path!)}: {ex.Message}");
+                    return Output.InvalidInput;
+                }
             }
 
-            var plannerOptions = CliSettings.Bind<PlannerOptions>(configuration, PlannerOptions.SectionName, o => o.Validate());
-            var plan = JobPlanner.Plan(job, new PlanningInput { Now = now, Forecasts = new Dictionary<string, CarbonIntensitySeries> { [job.Regions[0]] = series }, PolicyOverride = requested }, plannerOptions);
+            var plan = JobPlanner.Plan(job, new PlanningInput { Now = now, Forecasts = forecasts, PolicyOverride = requested }, plannerOptions);
             if (parse.GetValue(json))
             {
-                Output.Json(plan);
+                // Unknown emissions are written as null, not left out: a reader must not mistake a missing figure for 0.
+                Console.Out.WriteLine(JsonSerializer.Serialize(plan, PlanJson));
                 return Output.Ok;
             }
 
-            AnsiConsole.MarkupLineInterpolated($"[bold]{job.Id}[/]: {plan.Policy} in {plan.Region}; expected {Output.Kg(plan.ExpectedGramsCo2e)} kg CO2e vs {Output.Kg(plan.RunNowGramsCo2e)} kg running now; meets deadline: {plan.MeetsDeadline}");
+            AnsiConsole.MarkupLineInterpolated($"[bold]{job.Id}[/]: {plan.Policy} in {plan.Region}; expected {Kg(plan.ExpectedGramsCo2e)} CO2e vs {Kg(plan.RunNowGramsCo2e)} running now; meets deadline: {plan.MeetsDeadline}");
             if (plan.Warning is not null)
             {
                 AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {plan.Warning}");
@@ -87,12 +110,49 @@ public static class PlanCommand
             var table = new Table().AddColumns("Start", "End", "Nodes", "Region", "Expected kg");
             foreach (var slot in plan.Slots)
             {
-                table.AddRow(Output.Time(slot.Start), Output.Time(slot.End), slot.Nodes.ToString(CultureInfo.InvariantCulture), slot.Region, Output.Kg(slot.ExpectedGramsCo2e));
+                table.AddRow(Output.Time(slot.Start), Output.Time(slot.End), slot.Nodes.ToString(CultureInfo.InvariantCulture), slot.Region, slot.ExpectedGramsCo2e is { } grams ? Output.Kg(grams) : "unknown");
             }
 
             AnsiConsole.Write(table);
             return Output.Ok;
         });
         return command;
+    }
+
+    /// <summary>A figure in kg, or "unknown" where the trace does not cover the run (never a 0 that only means missing).</summary>
+    private static string Kg(double? grams) => grams is { } g ? Output.Kg(g) + " kg" : "unknown";
+
+    /// <summary>REGION=FILE, or a bare FILE for the job's first region; the region must be one of the job's.</summary>
+    private static (string? Region, string? Path, string? Problem) TraceSpec(string spec, TrainingJob job)
+    {
+        var equals = spec.IndexOf('=', StringComparison.Ordinal);
+        if (equals < 0 || File.Exists(spec))
+        {
+            return (job.Regions[0], spec, null);
+        }
+
+        var region = spec[..equals].Trim();
+        var path = spec[(equals + 1)..].Trim();
+        if (region.Length == 0 || path.Length == 0)
+        {
+            return (null, null, $"--trace '{spec}' is not REGION=FILE");
+        }
+
+        var known = job.Regions.FirstOrDefault(r => string.Equals(r, region, StringComparison.OrdinalIgnoreCase));
+        return known is null
+            ? (null, null, $"--trace region '{region}' is not one of the job's regions ({string.Join(", ", job.Regions)})")
+            : (known, path, null);
+    }
+}
+
+/// <summary>
+/// <c>Output.Kg</c> for figures that may be unknown (a plan over time without a forecast): "unknown", never 0.
+/// Belongs in <see cref="Output"/> as an overload; kept here until that file takes it.
+/// </summary>
+public static class UnknownKg
+{
+    extension(Output)
+    {
+        public static string Kg(double? grams) => grams is { } g ? Output.Kg(g) : "unknown";
     }
 }

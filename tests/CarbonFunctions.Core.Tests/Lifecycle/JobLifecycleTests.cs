@@ -42,6 +42,28 @@ public sealed class JobLifecycleTests
     private static JobDecision Step(JobState state, JobEvent evt) => JobLifecycle.Decide(Job, state, evt, Options);
 
     [Fact]
+    public void The_pool_is_asked_for_the_start_up_allowance_before_each_slot_so_work_starts_on_the_slot()
+    {
+        var plan = PlanOf((2, 3, 2), (5, 6, 2)) with { StartupAllowance = TimeSpan.FromMinutes(12) };
+        var planned = Step(JobState.New(Job.Id, T0), new JobPlanned(T0, plan));
+        Assert.Equal(T0.AddHours(2).AddMinutes(-12), planned.State.WakeAt);
+
+        var starting = Step(planned.State, new TimerFired(T0.AddHours(2).AddMinutes(-12)));
+        Assert.Equal(new StartPool("westeurope", 2), Assert.Single(starting.Commands));
+        var running = Step(starting.State, new PoolObserved(T0.AddHours(2), Pool(PoolState.Running, 2)));
+        Assert.Equal(T0.AddHours(3), running.State.WakeAt);
+
+        var pausing = Step(running.State, new TimerFired(T0.AddHours(3)));
+        var paused = Step(pausing.State, new PoolObserved(T0.AddHours(3).AddMinutes(2), Pool(PoolState.Paused, 0)));
+        Assert.Equal(JobStatus.Paused, paused.State.Status);
+        Assert.Equal(T0.AddHours(5).AddMinutes(-12), paused.State.WakeAt);
+
+        // A slot that starts sooner than the allowance from now is asked for at once.
+        var late = Step(JobState.New(Job.Id, T0), new JobPlanned(T0, PlanOf((0, 1, 2)) with { StartupAllowance = TimeSpan.FromMinutes(12) }));
+        Assert.Equal(JobStatus.StartingPool, late.State.Status);
+    }
+
+    [Fact]
     public void A_planned_job_waits_for_its_slot_then_starts_runs_pauses_resumes_and_stops()
     {
         var planned = Step(JobState.New(Job.Id, T0), new JobPlanned(T0, PlanOf((2, 3, 2), (5, 6, 2))));

@@ -40,8 +40,8 @@ public sealed class BestWindowTests
         var slot = Assert.Single(plan.Slots);
         Assert.Equal(Min(10), slot.Start);
         Assert.Equal(Min(17.5), slot.End);
-        Assert.Equal(Grams((5, 10), (2.5, 30)), plan.ExpectedGramsCo2e, 9);
-        Assert.Equal(Grams((5, 50), (2.5, 40)), plan.RunNowGramsCo2e, 9);
+        Assert.Equal(Grams((5, 10), (2.5, 30)), plan.ExpectedGramsCo2e!.Value, 9);
+        Assert.Equal(Grams((5, 50), (2.5, 40)), plan.RunNowGramsCo2e!.Value, 9);
         Assert.True(plan.MeetsDeadline);
         Assert.Null(plan.Warning);
         Assert.Equal("eastus", plan.Region);
@@ -72,8 +72,8 @@ public sealed class BestWindowTests
         var slot = Assert.Single(plan.Slots);
         Assert.Equal(rows[bestStart].Start, slot.Start);
         Assert.Equal(TimeSpan.FromHours(3), slot.Duration);
-        Assert.Equal(bestSum, plan.ExpectedGramsCo2e, 6);
-        Assert.Equal(rows[0].Value + rows[1].Value + rows[2].Value, plan.RunNowGramsCo2e, 6);
+        Assert.Equal(bestSum, plan.ExpectedGramsCo2e!.Value, 6);
+        Assert.Equal(rows[0].Value + rows[1].Value + rows[2].Value, plan.RunNowGramsCo2e!.Value, 6);
     }
 
     [Fact]
@@ -86,8 +86,8 @@ public sealed class BestWindowTests
 
         var slot = Assert.Single(plan.Slots);
         Assert.Equal((T0, Min(10), 2), (slot.Start, slot.End, slot.Nodes));
-        Assert.Equal(2 * Grams((5, 100), (5, 10)), plan.ExpectedGramsCo2e, 9);
-        Assert.Equal(plan.ExpectedGramsCo2e, plan.RunNowGramsCo2e, 9);
+        Assert.Equal(2 * Grams((5, 100), (5, 10)), plan.ExpectedGramsCo2e!.Value, 9);
+        Assert.Equal(plan.ExpectedGramsCo2e!.Value, plan.RunNowGramsCo2e!.Value, 9);
     }
 
     [Fact]
@@ -103,9 +103,11 @@ public sealed class BestWindowTests
         Assert.Equal(Min(5), shortPlan.Start);
         Assert.Null(shortPlan.Warning);
 
-        // 30 min never fit in 20 min of forecast: run now; the 10 unknown minutes count at the series mean (50).
+        // 30 min never fit in 20 min of forecast: run now; 10 minutes have no forecast, so the emissions are unknown (not 0, not the mean).
         Assert.Equal(T0, longPlan.Start);
-        Assert.Equal(Grams((5, 40), (5, 20), (5, 60), (5, 80), (10, 50)), longPlan.ExpectedGramsCo2e, 9);
+        Assert.Null(longPlan.ExpectedGramsCo2e);
+        Assert.False(longPlan.EmissionsKnown);
+        Assert.Null(longPlan.Slots[0].ExpectedGramsCo2e);
         Assert.Contains("beyond the forecast horizon", longPlan.Warning, StringComparison.Ordinal);
         Assert.True(longPlan.MeetsDeadline);
     }

@@ -32,7 +32,7 @@ public sealed class FallbackAndRegionTests
         Assert.Equal(T0, plan.Start);
         Assert.Contains("stale", plan.Warning, StringComparison.Ordinal);
         Assert.Equal(vintage, plan.ForecastGeneratedAt);
-        Assert.Equal(Grams((5, 90)), plan.ExpectedGramsCo2e, 9);
+        Assert.Equal(Grams((5, 90)), plan.ExpectedGramsCo2e!.Value, 9);
     }
 
     [Fact]
@@ -74,8 +74,8 @@ public sealed class FallbackAndRegionTests
         Assert.Equal("westeurope", plan.Region);
         Assert.Equal(Min(10), plan.Start);
         Assert.All(plan.Slots, s => Assert.Equal("westeurope", s.Region));
-        Assert.Equal(Grams((5, 20)), plan.ExpectedGramsCo2e, 9);
-        Assert.Equal(Grams((5, 50)), plan.RunNowGramsCo2e, 9);
+        Assert.Equal(Grams((5, 20)), plan.ExpectedGramsCo2e!.Value, 9);
+        Assert.Equal(Grams((5, 50)), plan.RunNowGramsCo2e!.Value, 9);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class FallbackAndRegionTests
             Enumerable.Range(0, 21).Min(h => rows.Skip(h).Take(4).Sum(r => r.Value));
         var expected = Math.Min(BestWindow(caisoRows), BestWindow(spainRows));
         Assert.Equal(BestWindow(caisoRows) <= BestWindow(spainRows) ? "westus" : "spaincentral", plan.Region);
-        Assert.Equal(expected, plan.ExpectedGramsCo2e, 6);
+        Assert.Equal(expected, plan.ExpectedGramsCo2e!.Value, 6);
     }
 
     [Fact]

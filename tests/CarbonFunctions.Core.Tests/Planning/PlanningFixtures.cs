@@ -9,7 +9,7 @@ internal static class PlanningFixtures
 {
     public static readonly DateTimeOffset T0 = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static readonly PlannerOptions Options = new() { MinimumRunLength = TimeSpan.Zero };
+    public static readonly PlannerOptions Options = new() { MinimumRunLength = TimeSpan.Zero, StartupAllowance = TimeSpan.Zero, DeadlineMargin = TimeSpan.Zero };
 
     public static TrainingJob Job(
         TimeSpan duration,

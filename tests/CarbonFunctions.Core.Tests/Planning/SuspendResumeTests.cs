@@ -16,7 +16,7 @@ public sealed class SuspendResumeTests
         Assert.Equal(
             [(Min(5), Min(10)), (Min(15), Min(20)), (Min(25), Min(30))],
             plan.Slots.Select(s => (s.Start, s.End)));
-        Assert.Equal(Grams((5, 10), (5, 20), (5, 15)), plan.ExpectedGramsCo2e, 9);
+        Assert.Equal(Grams((5, 10), (5, 20), (5, 15)), plan.ExpectedGramsCo2e!.Value, 9);
         Assert.True(plan.MeetsDeadline);
     }
 
@@ -68,7 +68,7 @@ public sealed class SuspendResumeTests
             best = Math.Min(best, cost);
         }
 
-        Assert.Equal(best, plan.ExpectedGramsCo2e, 9);
+        Assert.Equal(best, plan.ExpectedGramsCo2e!.Value, 9);
         var ran = plan.Slots.Sum(s => s.Duration.TotalMinutes);
         Assert.Equal(minutes + (overheadMinutes * (plan.Slots.Count - 1)), ran, 9);
         Assert.All(plan.Slots, s => Assert.True(s.Duration >= TimeSpan.FromMinutes(Math.Min(minimumRunMinutes, minutes))));
@@ -87,7 +87,7 @@ public sealed class SuspendResumeTests
         var plan = JobPlanner.Plan(job, Input(now, series), Options);
 
         var expected = rows.Take(20 * 12).Select(r => r.Value).Order().Take(24).Sum(v => Grams((5, v)));
-        Assert.Equal(expected, plan.ExpectedGramsCo2e, 6);
+        Assert.Equal(expected, plan.ExpectedGramsCo2e!.Value, 6);
         Assert.Equal(120, plan.Slots.Sum(s => s.Duration.TotalMinutes), 9);
         Assert.True(plan.MeetsDeadline);
     }
@@ -115,6 +115,6 @@ public sealed class SuspendResumeTests
         Assert.True(plan.End <= now.AddHours(20));
         Assert.True(plan.ExpectedGramsCo2e <= bestWindow + 1e-9, $"{plan.ExpectedGramsCo2e} > best window {bestWindow}");
         var slotSum = plan.Slots.Sum(s => rows.Where(r => r.Start >= s.Start && r.Start < s.End).Sum(r => Grams((5, r.Value))));
-        Assert.Equal(slotSum, plan.ExpectedGramsCo2e, 6);
+        Assert.Equal(slotSum, plan.ExpectedGramsCo2e!.Value, 6);
     }
 }

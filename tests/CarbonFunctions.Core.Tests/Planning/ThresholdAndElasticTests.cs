@@ -14,7 +14,7 @@ public sealed class ThresholdAndElasticTests
         var plan = JobPlanner.Plan(job, Input(T0, series), Options);
 
         Assert.Equal([(Min(5), Min(15)), (Min(20), Min(25))], plan.Slots.Select(s => (s.Start, s.End)));
-        Assert.Equal(Grams((5, 30), (5, 40), (5, 20)), plan.ExpectedGramsCo2e, 9);
+        Assert.Equal(Grams((5, 30), (5, 40), (5, 20)), plan.ExpectedGramsCo2e!.Value, 9);
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class ThresholdAndElasticTests
         // Waiting past 00:18 would miss the 00:30 deadline, so the job runs from 00:18 on.
         var slot = Assert.Single(plan.Slots);
         Assert.Equal((Min(18), Min(30)), (slot.Start, slot.End));
-        Assert.Equal(Grams((2, 100), (5, 20), (5, 100)), plan.ExpectedGramsCo2e, 9);
+        Assert.Equal(Grams((2, 100), (5, 20), (5, 100)), plan.ExpectedGramsCo2e!.Value, 9);
         Assert.True(plan.MeetsDeadline);
     }
 
@@ -46,26 +46,26 @@ public sealed class ThresholdAndElasticTests
 
         // 10 min run (minimum) from 00:00, then 5 min of work + 5 min resume squeezed against the deadline.
         Assert.Equal([(Min(0), Min(10)), (Min(50), Min(60))], plan.Slots.Select(s => (s.Start, s.End)));
-        Assert.Equal(Grams((5, 30), (5, 100), (10, 100)), plan.ExpectedGramsCo2e, 9);
+        Assert.Equal(Grams((5, 30), (5, 100), (10, 100)), plan.ExpectedGramsCo2e!.Value, 9);
         Assert.True(plan.MeetsDeadline);
     }
 
     [Fact]
-    public void Elastic_adds_nodes_greedily_by_marginal_throughput_per_gram()
+    public void Elastic_runs_the_grid_optimum_and_gives_the_rounding_back_one_node_smaller()
     {
-        var series = FiveMinute(100, 50, 200);
+        var series = FiveMinute(100, 40, 200);
         var job = Job(TimeSpan.FromMinutes(10), Min(15), "elastic", minNodes: 1, maxNodes: 3, throughput: [1, 1.8, 2.4]);
 
         var plan = JobPlanner.Plan(job, Input(T0, series), Options);
 
-        // Ratios (throughput per kW·g): the 50 g point gives 1/50, 0.8/50, 0.6/50, all above the 100 g point's 1/100.
-        // 5 min at 1 node + 5 min × 0.8 = 9 of 10 node-minutes; the third node covers the last one in 1/3 of the point.
+        // On the grid, 3 nodes in the 40 g slot (2.4 × 5 = 12 node-minutes, 10 g) beat 1 node in two slots (11.7 g).
+        // The 2 node-minutes over are given back at 0.6 per minute by the third node: 200 s at 2 nodes.
         Assert.Equal(
             [(Min(5), Min(5) + TimeSpan.FromSeconds(100), 3), (Min(5) + TimeSpan.FromSeconds(100), Min(10), 2)],
             plan.Slots.Select(s => (s.Start, s.End, s.Nodes)));
-        var expected = ((3 * 100.0 / 3600) + (2 * 200.0 / 3600)) * 50;
-        Assert.Equal(expected, plan.ExpectedGramsCo2e, 6);
-        Assert.Equal(Grams((5, 100), (5, 50)), plan.RunNowGramsCo2e, 9);
+        var expected = ((3 * 100.0 / 3600) + (2 * 200.0 / 3600)) * 40;
+        Assert.Equal(expected, plan.ExpectedGramsCo2e!.Value, 6);
+        Assert.Equal(Grams((5, 100), (5, 40)), plan.RunNowGramsCo2e!.Value, 9);
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class ThresholdAndElasticTests
             }
         }
 
-        Assert.Equal(best, plan.ExpectedGramsCo2e, 6);
+        Assert.Equal(best, plan.ExpectedGramsCo2e!.Value, 6);
         var done = plan.Slots.Sum(s => curve[s.Nodes - 1] * s.Duration.TotalMinutes);
         Assert.Equal(15, done, 6);
     }
@@ -114,6 +114,6 @@ public sealed class ThresholdAndElasticTests
         // from 00:05 = 2 × 361.1; 3 nodes 4.17 min from 00:05 = 3 × 208.3 = 625, the least.
         var slot = Assert.Single(plan.Slots);
         Assert.Equal((Min(5), Min(5) + TimeSpan.FromSeconds(250), 3), (slot.Start, slot.End, slot.Nodes));
-        Assert.Equal(3 * 250.0 / 3600 * 50, plan.ExpectedGramsCo2e, 9);
+        Assert.Equal(3 * 250.0 / 3600 * 50, plan.ExpectedGramsCo2e!.Value, 9);
     }
 }
