@@ -44,7 +44,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var intakeQueue = new TrainingJobQueue(clients);
         var events = new JobEventQueue(clients);
         var deadLetters = new DeadLetterQueue(clients, clock);
-        var intake = new JobIntake(store, deadLetters, new JobLimits(), clients.Options, clock, NullLogger<JobIntake>.Instance);
+        var intake = new JobIntake(store, deadLetters, new JobLimits(), new Core.Planning.PlannerOptions(), clients.Options, clock, NullLogger<JobIntake>.Instance);
         var reconciler = new Reconciler(store, providers, lifecycle, clock, NullLogger<Reconciler>.Instance);
         var host = new LocalHost(intakeQueue, events, intake, runner, store, [], clock, new LocalHostOptions { SimulateWorkloads = simulateWorkloads }, NullLogger<LocalHost>.Instance);
         return new Rig(clients, store, intakeQueue, events, deadLetters, intake, host, runner, reconciler, clock);

@@ -96,7 +96,7 @@ public static class JobLifecycle
             return Decision(Move(state, planned.At, JobStatus.Failed, "the planner produced no slot: " + (plan.Warning ?? "no reason"), options) with { Plan = plan, WakeAt = null });
         }
 
-        var why = $"planned with {plan.Policy} in {plan.Region}: {plan.Slots.Count} slot(s) from {Iso(plan.Slots[0].Start)}, expected {plan.ExpectedGramsCo2e / 1000:0.###} kg vs {plan.RunNowGramsCo2e / 1000:0.###} kg now"
+        var why = $"planned with {plan.Policy} in {plan.Region}: {plan.Slots.Count} slot(s) from {Iso(plan.Slots[0].Start)}, expected {Kg(plan.ExpectedGramsCo2e)} vs {Kg(plan.RunNowGramsCo2e)} now"
             + (plan.MeetsDeadline ? string.Empty : " — WARNING: the plan does not meet the deadline")
             + (plan.Warning is null ? string.Empty : " — " + plan.Warning);
         var next = Move(state, planned.At, JobStatus.Planned, why, options) with { Plan = plan, SlotIndex = 0, Region = plan.Region };
@@ -124,14 +124,14 @@ public static class JobLifecycle
                 return Ignore(state);
             }
 
-            var running = Note(state, replanned.At, $"re-planned while running: {plan.Slots.Count} slot(s), expected {plan.ExpectedGramsCo2e / 1000:0.###} kg", options)
+            var running = Note(state, replanned.At, $"re-planned while running: {plan.Slots.Count} slot(s), expected {Kg(plan.ExpectedGramsCo2e)}", options)
                 with { Plan = plan, SlotIndex = 0, WakeAt = Earliest(plan.Slots[0].End, job.Deadline) };
             return running.Nodes != plan.Slots[0].Nodes
                 ? Decision(running with { Nodes = plan.Slots[0].Nodes }, new StartPool(running.Region!, plan.Slots[0].Nodes))
                 : Decision(running);
         }
 
-        var next = Note(state, replanned.At, $"re-planned: {plan.Slots.Count} slot(s) from {Iso(plan.Slots[0].Start)}, expected {plan.ExpectedGramsCo2e / 1000:0.###} kg", options)
+        var next = Note(state, replanned.At, $"re-planned: {plan.Slots.Count} slot(s) from {Iso(plan.Slots[0].Start)}, expected {Kg(plan.ExpectedGramsCo2e)}", options)
             with { Plan = plan, SlotIndex = 0, Region = plan.Region };
         return WaitForSlotOrStart(job, next, replanned.At, options);
     }
@@ -474,6 +474,8 @@ public static class JobLifecycle
     private static JobDecision Decision(JobState state, params JobCommand[] commands) => new(state, commands);
 
     private static JobDecision Ignore(JobState state) => new(state, []) { Ignored = true };
+
+    private static string Kg(double? grams) => grams is { } g ? (g / 1000).ToString("0.### 'kg'", CultureInfo.InvariantCulture) : "unknown kg";
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CarbonFunctions.Core.Planning;
 
 /// <summary>One stretch of planned running: [Start, End) on <see cref="Nodes"/> nodes in <see cref="Region"/>.</summary>
@@ -20,12 +22,14 @@ public sealed record JobPlan
     public required IReadOnlyList<PlannedSlot> Slots { get; init; }
 
     /// <summary>Expected emissions of the plan (operational, before PUE), in grams CO2e; null when part of the plan has no forecast.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] // null means unknown: always written, so that it reads back as unknown
     public required double? ExpectedGramsCo2e { get; init; }
 
     /// <summary>
     /// What running immediately (once a pool asked for now is up) in the first candidate region with a forecast
     /// would emit, in grams CO2e; null when that forecast does not cover the whole run.
     /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public required double? RunNowGramsCo2e { get; init; }
 
     /// <summary>True when the plan finishes by the deadline.</summary>

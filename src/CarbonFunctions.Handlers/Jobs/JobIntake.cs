@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
+using CarbonFunctions.Core.Planning;
 using CarbonFunctions.Handlers.Hosting;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Jobs;
@@ -37,12 +38,15 @@ public sealed record MessageResult(MessageOutcome Outcome, string? JobId, string
 /// host retries the message; on its last allowed delivery the failure is dead-lettered instead (and a stored job that no
 /// lifecycle owns yet is failed), so nothing stays queued for ever. A throw from here means "leave the message".
 /// </summary>
-public sealed class JobIntake(JobStore store, DeadLetterQueue deadLetters, JobLimits limits, StorageOptions storage, TimeProvider clock, ILogger<JobIntake> logger)
+public sealed class JobIntake(JobStore store, DeadLetterQueue deadLetters, JobLimits limits, PlannerOptions planner, StorageOptions storage, TimeProvider clock, ILogger<JobIntake> logger)
 {
-    /// <summary>Validates a message body (plain JSON or base64 JSON) without storing anything.</summary>
-    public static JobParseResult Read(string body, JobLimits limits, DateTimeOffset now)
+    /// <summary>
+    /// Validates a message body (plain JSON or base64 JSON) without storing anything; the deadline check uses the
+    /// planner's start-up allowance and margin, so that a job the contract accepts is one the planner can fit.
+    /// </summary>
+    public static JobParseResult Read(string body, JobLimits limits, DateTimeOffset now, PlannerOptions? planner = null)
     {
-        var result = JobContract.Parse(JobContract.DecodeMessageBody(body), limits, now);
+        var result = JobContract.Parse(JobContract.DecodeMessageBody(body), limits, now, planner);
         return result.Job is { SubmittedAt: null } job ? result with { Job = job with { SubmittedAt = now } } : result;
     }
 
@@ -56,7 +60,7 @@ public sealed class JobIntake(JobStore store, DeadLetterQueue deadLetters, JobLi
         JobParseResult parsed;
         try
         {
-            parsed = Read(message.Body, limits, now);
+            parsed = Read(message.Body, limits, now, planner);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

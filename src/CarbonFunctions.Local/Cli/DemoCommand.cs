@@ -58,7 +58,7 @@ public static class DemoCommand
 
     public sealed record JobSummary(
         string Id, string Policy, string? Region, string Status, DateTimeOffset? Started, DateTimeOffset? Ended, DateTimeOffset Deadline,
-        double PlannedKg, double RunNowKg, double? EnergyKwh, double? MeasuredKg, double? CounterfactualKg, double? SavedKg, string? IntensitySource, string? Reason);
+        double? PlannedKg, double? RunNowKg, double? EnergyKwh, double? MeasuredKg, double? CounterfactualKg, double? SavedKg, string? IntensitySource, string? Reason);
 
     public sealed record Summary(
         DateTimeOffset VirtualStart, DateTimeOffset VirtualEnd, double WallSeconds, IReadOnlyList<JobSummary> Jobs,
@@ -144,7 +144,7 @@ public static class DemoCommand
         var plan = state.Plan;
         return new JobSummary(
             record.Job.Id, plan?.Policy ?? "-", state.Region, state.Status.ToString(), started, ended, record.Job.Deadline,
-            (plan?.ExpectedGramsCo2e ?? 0) / 1000, (plan?.RunNowGramsCo2e ?? 0) / 1000,
+            plan?.ExpectedGramsCo2e / 1000, plan?.RunNowGramsCo2e / 1000,
             report?.EnergyKwh, report?.EmissionsKg, report?.CounterfactualKg, report?.SavingsKg, report?.IntensitySource.ToString(),
             state.Status == JobStatus.Completed ? null : state.Reason);
     }

@@ -40,7 +40,8 @@ public static class JobCommands
 
             var configuration = CliSettings.Load();
             var body = await File.ReadAllTextAsync(path.FullName, cancellationToken);
-            var result = JobIntake.Read(body, CliSettings.Limits(configuration), DateTimeOffset.UtcNow);
+            var planner = CliSettings.Bind<CarbonFunctions.Core.Planning.PlannerOptions>(configuration, CarbonFunctions.Core.Planning.PlannerOptions.SectionName, o => o.Validate());
+            var result = JobIntake.Read(body, CliSettings.Limits(configuration), DateTimeOffset.UtcNow, planner);
             if (!result.IsValid)
             {
                 if (parse.GetValue(json))

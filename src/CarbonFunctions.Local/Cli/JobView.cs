@@ -15,7 +15,7 @@ public static class JobView
         AnsiConsole.MarkupLineInterpolated($"Status [bold]{state.Status}[/]; {job.Pool.Kind} x{job.Pool.MinNodes}-{job.Pool.MaxNodes} {job.Pool.NodeSize} on {job.Pool.Provider}; deadline {Output.Time(job.Deadline)}");
         if (state.Plan is { } plan)
         {
-            AnsiConsole.MarkupLineInterpolated($"Plan: {plan.Policy} in {plan.Region}, expected {Output.Kg(plan.ExpectedGramsCo2e)} kg CO2e vs {Output.Kg(plan.RunNowGramsCo2e)} kg running now{(plan.Warning is null ? string.Empty : " — " + plan.Warning)}");
+            AnsiConsole.MarkupLineInterpolated($"Plan: {plan.Policy} in {plan.Region}, expected {Output.Kg(plan.ExpectedGramsCo2e)}{Unit(plan.ExpectedGramsCo2e)} CO2e vs {Output.Kg(plan.RunNowGramsCo2e)}{Unit(plan.RunNowGramsCo2e)} running now{(plan.Warning is null ? string.Empty : " — " + plan.Warning)}");
             var slots = new Table().AddColumns("Start", "End", "Nodes", "Region", "Expected kg");
             foreach (var slot in plan.Slots)
             {
@@ -33,4 +33,6 @@ public static class JobView
 
         AnsiConsole.Write(history);
     }
+
+    private static string Unit(double? grams) => grams is null ? string.Empty : " kg";
 }

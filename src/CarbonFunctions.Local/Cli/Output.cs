@@ -54,5 +54,8 @@ public static class Output
 
     public static string Kg(double grams) => (grams / 1000).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Kilograms, or "unknown" where no forecast covered the time (never 0 for unknown).</summary>
+    public static string Kg(double? grams) => grams is { } g ? Kg(g) : "unknown";
+
     public static string Time(DateTimeOffset? t) => t?.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture) ?? "-";
 }

@@ -144,15 +144,3 @@ public static class PlanCommand
             : (known, path, null);
     }
 }
-
-/// <summary>
-/// <c>Output.Kg</c> for figures that may be unknown (a plan over time without a forecast): "unknown", never 0.
-/// Belongs in <see cref="Output"/> as an overload; kept here until that file takes it.
-/// </summary>
-public static class UnknownKg
-{
-    extension(Output)
-    {
-        public static string Kg(double? grams) => grams is { } g ? Output.Kg(g) : "unknown";
-    }
-}

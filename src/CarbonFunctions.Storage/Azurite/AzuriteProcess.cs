@@ -88,7 +88,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         var azurite = new AzuriteProcess(process, output, blob, queue, table);
 
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        // Generous: on a loaded 2-core CI machine Node.js can take tens of seconds to bind.
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         while (!(await Listening(blob) && await Listening(queue) && await Listening(table)))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)

@@ -83,7 +83,7 @@ internal abstract class ScenarioHostBase : IScenarioHost
         TableLifecycle = new StoredJobLifecycle(Store, Executor, Lifecycle, TimeProvider.System, NullLogger<StoredJobLifecycle>.Instance);
 
         // Deadlines seconds away are the point of some scenarios: no start-up allowance in the contract check.
-        Intake = new JobIntake(Store, DeadLetters, new JobLimits { PoolStartAllowance = TimeSpan.Zero }, Clients.Options, TimeProvider.System, NullLogger<JobIntake>.Instance);
+        Intake = new JobIntake(Store, DeadLetters, new JobLimits(), new Core.Planning.PlannerOptions { StartupAllowance = TimeSpan.Zero, DeadlineMargin = TimeSpan.Zero }, Clients.Options, TimeProvider.System, NullLogger<JobIntake>.Instance);
         JobsQueue = new TrainingJobQueue(Clients);
         EventsQueue = new JobEventQueue(Clients);
     }
