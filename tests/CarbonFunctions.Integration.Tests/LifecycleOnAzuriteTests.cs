@@ -15,7 +15,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
 {
     private static readonly DateTimeOffset Start = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private sealed record Rig(StorageClients Clients, JobStore Store, TrainingJobQueue Intake, JobEventQueue Events, DeadLetterQueue DeadLetters, JobIntake JobIntake, LocalHost Host, StoredJobLifecycle Lifecycle, Reconciler Reconciler, VirtualClock Clock);
+    private sealed record Rig(StorageClients Clients, JobStore Store, TrainingJobQueue Intake, JobEventQueue Events, DeadLetterQueue DeadLetters, JobIntake JobIntake, LocalHost Host, StoredJobLifecycle Lifecycle, Reconciler Reconciler, VirtualClock Clock, CarbonFunctions.Storage.Planning.StartupTimeStore StartupTimes);
 
     private async Task<StorageClients> NewAccountAsync()
     {
@@ -39,7 +39,8 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var lifecycle = new LifecycleOptions();
         var store = new JobStore(clients);
         var providers = new PoolProviders(new Dictionary<CloudProvider, Core.Pools.IPoolProvider> { [CloudProvider.Azure] = pools, [CloudProvider.Aws] = pools });
-        var executor = new JobCommandExecutor(providers, planner, new CarbonFunctions.Storage.Agents.AgentControlTable(clients), clock, NullLogger<JobCommandExecutor>.Instance);
+        var startupTimes = new CarbonFunctions.Storage.Planning.StartupTimeStore(clients, AzuriteFixture.UniqueName("startup"));
+        var executor = new JobCommandExecutor(providers, planner, new CarbonFunctions.Storage.Agents.AgentControlTable(clients), startupTimes, clock, NullLogger<JobCommandExecutor>.Instance);
         var runner = new StoredJobLifecycle(store, executor, lifecycle, clock, NullLogger<StoredJobLifecycle>.Instance);
         var intakeQueue = new TrainingJobQueue(clients);
         var events = new JobEventQueue(clients);
@@ -47,7 +48,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var intake = new JobIntake(store, deadLetters, new JobLimits(), new Core.Planning.PlannerOptions(), clients.Options, clock, NullLogger<JobIntake>.Instance);
         var reconciler = new Reconciler(store, providers, lifecycle, clock, NullLogger<Reconciler>.Instance);
         var host = new LocalHost(intakeQueue, events, intake, runner, store, [], clock, new LocalHostOptions { SimulateWorkloads = simulateWorkloads }, NullLogger<LocalHost>.Instance);
-        return new Rig(clients, store, intakeQueue, events, deadLetters, intake, host, runner, reconciler, clock);
+        return new Rig(clients, store, intakeQueue, events, deadLetters, intake, host, runner, reconciler, clock, startupTimes);
     }
 
     private static string JobJson(string id, DateTimeOffset deadline) => $$$"""
@@ -73,6 +74,32 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         Assert.Equal(
             [JobStatus.Planned, JobStatus.StartingPool, JobStatus.Running, JobStatus.Pausing, JobStatus.Paused, JobStatus.StartingPool, JobStatus.Running, JobStatus.Stopping, JobStatus.Completed],
             record.State.History.Where(h => h.From != h.To).Select(h => h.To).ToArray());
+    }
+
+    [Fact]
+    public async Task Observed_pool_start_times_are_recorded_and_raise_the_planners_start_up_allowance_to_their_p95()
+    {
+        var clients = await NewAccountAsync();
+        var rig = Build(clients, new CountingPoolProvider(), new FixedPlanSource((TimeSpan.FromHours(1), TimeSpan.FromHours(1), 2), (TimeSpan.FromHours(3), TimeSpan.FromHours(1), 2)), new VirtualClock(Start));
+        await rig.Intake.SendAsync(JobJson("startup-1", Start.AddHours(12)));
+        await rig.Host.RunAsync(async () => (await rig.Store.GetAsync("startup-1"))?.State.IsTerminal == true);
+
+        // Both starts of the job were recorded (the counting provider is up at once: 0 s each).
+        var store = new CarbonFunctions.Storage.Planning.StartupTimeStore(clients, AzuriteFixture.UniqueName("startup"));
+        Assert.Equal([TimeSpan.Zero, TimeSpan.Zero], await rig.StartupTimes.GetAsync(CloudProvider.Azure, "Standard_NC24ads_A100_v4"));
+
+        // Twenty starts between 10 and 29 minutes: p95 (nearest rank) is the 19th, 28 minutes, above the configured 15.
+        foreach (var minutes in Enumerable.Range(10, 20))
+        {
+            await store.RecordAsync(CloudProvider.Azure, "Standard_NC24ads_A100_v4", TimeSpan.FromMinutes(minutes));
+        }
+
+        var forecasts = new CarbonFunctions.Storage.Forecasts.TableForecastStore(clients.Tables, new CarbonFunctions.Storage.Forecasts.ForecastStoreOptions { TableName = AzuriteFixture.UniqueName("forecasts") });
+        var planner = new CarbonFunctions.Handlers.Planning.ForecastJobPlanSource(forecasts, store, new Core.Planning.PlannerOptions());
+        var job = JobContract.ReadStored(JobJson("startup-2", DateTimeOffset.UtcNow.AddHours(12)));
+        var plan = await planner.PlanAsync(job, null, DateTimeOffset.UtcNow, CancellationToken.None);
+
+        Assert.Equal(TimeSpan.FromMinutes(28), plan.StartupAllowance);
     }
 
     [Fact]

@@ -17,6 +17,7 @@ using CarbonFunctions.Handlers.Lifecycle;
 using CarbonFunctions.Handlers.Planning;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Agents;
+using CarbonFunctions.Storage.Planning;
 using CarbonFunctions.Storage.Jobs;
 using CarbonFunctions.Storage.Queues;
 using CarbonFunctions.Storage.Reports;
@@ -81,6 +82,7 @@ public static class CarbonPipeline
         services.AddSingleton<JobEventQueue>();
         services.AddSingleton<DeadLetterQueue>();
         services.AddSingleton(sp => new AgentControlTable(sp.GetRequiredService<StorageClients>()));
+        services.AddSingleton(sp => new StartupTimeStore(sp.GetRequiredService<StorageClients>()));
 
         services.AddCarbonForecasts(configuration);
 

@@ -3,6 +3,7 @@ using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Handlers.Hosting;
 using CarbonFunctions.Storage.Agents;
+using CarbonFunctions.Storage.Planning;
 using Microsoft.Extensions.Logging;
 
 namespace CarbonFunctions.Handlers.Lifecycle;
@@ -12,7 +13,7 @@ namespace CarbonFunctions.Handlers.Lifecycle;
 /// failures included, into the event the lifecycle expects. The local host calls it directly, the orchestrator through
 /// its one activity, so both behave the same.
 /// </summary>
-public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource planner, AgentControlTable agents, TimeProvider clock, ILogger<JobCommandExecutor> logger)
+public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource planner, AgentControlTable agents, StartupTimeStore startupTimes, TimeProvider clock, ILogger<JobCommandExecutor> logger)
 {
     public async Task<JobEvent> ExecuteAsync(TrainingJob job, JobState state, JobCommand command, CancellationToken cancellationToken)
     {
@@ -49,6 +50,7 @@ public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource p
                 _ => throw new ArgumentException($"unknown command {command.GetType().Name}", nameof(command)),
             };
             logger.LogInformation("Job {JobId}: {Command} -> pool {State} with {Nodes} node(s)", job.Id, command.GetType().Name, status.State, status.RunningNodes);
+            await RecordStartupAsync(job, state, command, status, cancellationToken);
             return new PoolObserved(clock.GetUtcNow(), status);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -61,6 +63,28 @@ public sealed class JobCommandExecutor(PoolProviders providers, IJobPlanSource p
             logger.LogWarning(ex, "Job {JobId}: {Command} failed", job.Id, command.GetType().Name);
             span.Fail(ex.Message);
             return Failed(command, clock.GetUtcNow(), ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// A pool that came up after the lifecycle asked for it: how long that took feeds the planner's start-up allowance.
+    /// Best effort — losing a sample must not turn a started pool into a failed command.
+    /// </summary>
+    private async Task RecordStartupAsync(TrainingJob job, JobState state, JobCommand command, Core.Pools.PoolStatus status, CancellationToken cancellationToken)
+    {
+        if (command is not StartPool || state.Status != JobStatus.StartingPool || state.StartRequestedAt is not { } asked
+            || status.State != Core.Pools.PoolState.Running || status.RunningNodes < state.Nodes)
+        {
+            return;
+        }
+
+        try
+        {
+            await startupTimes.RecordAsync(job.Pool.Provider, job.Pool.NodeSize, clock.GetUtcNow() - asked, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Job {JobId}: the pool's start-up time was not recorded", job.Id);
         }
     }
 

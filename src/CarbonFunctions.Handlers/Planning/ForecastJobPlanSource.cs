@@ -3,11 +3,15 @@ using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Core.Planning;
 using CarbonFunctions.Handlers.Lifecycle;
+using CarbonFunctions.Storage.Planning;
 
 namespace CarbonFunctions.Handlers.Planning;
 
-/// <summary>Plans jobs with <see cref="JobPlanner"/> against the newest stored forecast of each candidate region.</summary>
-public sealed class ForecastJobPlanSource(IForecastStore forecasts, PlannerOptions options) : IJobPlanSource
+/// <summary>
+/// Plans jobs with <see cref="JobPlanner"/> against the newest stored forecast of each candidate region, with a start-up
+/// allowance learnt from how long this provider and node size took to start (p95, never below the configured one).
+/// </summary>
+public sealed class ForecastJobPlanSource(IForecastStore forecasts, StartupTimeStore startupTimes, PlannerOptions options) : IJobPlanSource
 {
     public async Task<JobPlan> PlanAsync(TrainingJob job, JobState? state, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -25,7 +29,9 @@ public sealed class ForecastJobPlanSource(IForecastStore forecasts, PlannerOptio
             }
         }
 
-        return JobPlanner.Plan(job, new PlanningInput { Now = now, Forecasts = series, Progress = ProgressOf(state, now) }, options);
+        var observed = await startupTimes.GetAsync(job.Pool.Provider, job.Pool.NodeSize, cancellationToken);
+        var allowance = StartupAllowanceEstimator.Estimate(observed, options.AllowanceFor(job.Pool));
+        return JobPlanner.Plan(job, new PlanningInput { Now = now, Forecasts = series, Progress = ProgressOf(state, now), StartupAllowance = allowance }, options);
     }
 
     private static JobProgress? ProgressOf(JobState? state, DateTimeOffset now)

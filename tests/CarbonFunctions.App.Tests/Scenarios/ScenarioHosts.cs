@@ -78,7 +78,7 @@ internal abstract class ScenarioHostBase : IScenarioHost
         Store = new JobStore(Clients);
         DeadLetters = new DeadLetterQueue(Clients, TimeProvider.System);
         var providers = new PoolProviders(new Dictionary<CloudProvider, IPoolProvider> { [CloudProvider.Azure] = Pool, [CloudProvider.Aws] = Pool });
-        Executor = new JobCommandExecutor(providers, Planner, new Storage.Agents.AgentControlTable(Clients), TimeProvider.System, NullLogger<JobCommandExecutor>.Instance);
+        Executor = new JobCommandExecutor(providers, Planner, new Storage.Agents.AgentControlTable(Clients), new Storage.Planning.StartupTimeStore(Clients), TimeProvider.System, NullLogger<JobCommandExecutor>.Instance);
         Lifecycle = scenario.Lifecycle;
         TableLifecycle = new StoredJobLifecycle(Store, Executor, Lifecycle, TimeProvider.System, NullLogger<StoredJobLifecycle>.Instance);
 
