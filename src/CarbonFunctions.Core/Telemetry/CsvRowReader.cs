@@ -47,6 +47,7 @@ internal sealed class CsvRowReader
     }
 
     /// <summary>Moves to the next line; false at the end.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool Read()
     {
         TooLong = false;
@@ -151,6 +152,7 @@ internal sealed class CsvRowReader
         _length += read;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Take(int length, bool terminated)
     {
         RowNumber++;

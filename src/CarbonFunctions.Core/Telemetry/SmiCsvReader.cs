@@ -26,6 +26,9 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
 
     public long Samples => _samples;
 
+    // The loop runs once per row of files of millions of rows, and a CLI run is over in a second: compiled
+    // fully optimised at once rather than starting in tier-0 code and waiting to be promoted.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public long Read(TelemetryStream stream)
     {
         using var text = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
