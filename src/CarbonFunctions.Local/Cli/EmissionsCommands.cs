@@ -108,6 +108,14 @@ public static class EmissionsCommands
                 Write(report);
             }
 
+            // A value that cannot be right (negative watts, a stray quote in a number) is an input error: the report
+            // is printed with its line and field, and the exit code says the input needs fixing.
+            if (report.FieldErrorCount > 0)
+            {
+                Output.Error($"{telemetryFile.Name}: {report.FieldErrorCount} field error(s), first: {report.Problems.FirstOrDefault(p => p.Field is not null)}");
+                return Output.InvalidInput;
+            }
+
             return report.Status == ReportStatus.Failed ? Output.InvalidInput : Output.Ok;
         });
         return command;
