@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CarbonFunctions.Core.Forecasts;
 using CarbonFunctions.Core.Telemetry;
 
 namespace CarbonFunctions.Core.Emissions;
@@ -23,7 +24,41 @@ public enum ReportStatus
 }
 
 /// <summary>How much of the run the telemetry covers, and where it does not.</summary>
-public sealed record Coverage(double Fraction, double MissingDeviceSeconds, IReadOnlyList<MissingInterval> Missing);
+public sealed record Coverage(double Fraction, double MissingDeviceSeconds, IReadOnlyList<MissingInterval> Missing)
+{
+    /// <summary>The devices with samples (named {node}/{device} for blobs under a node folder).</summary>
+    public IReadOnlyList<string> Devices { get; init; } = [];
+
+    /// <summary>The telemetry blobs counted.</summary>
+    public int Blobs { get; init; }
+
+    /// <summary>Spans where some device has samples: one per run segment, chunks of one stream joined.</summary>
+    public IReadOnlyList<TimeRange> Observed { get; init; } = [];
+
+    /// <summary>Between observed spans: the pool was paused, or telemetry for that time was not uploaded.</summary>
+    public IReadOnlyList<TimeRange> Unobserved { get; init; } = [];
+
+    /// <summary>Blobs that gave no energy (unreadable, empty, wrong format).</summary>
+    public IReadOnlyList<string> Unreadable { get; init; } = [];
+
+    /// <summary>One line for people: what is covered and what is missing.</summary>
+    public string Summary { get; init; } = "";
+}
+
+/// <summary>
+/// The intensity applied to one slot of the run, so that an auditor can recompute the emissions:
+/// emissionsKg = energyKwh × gramsPerKwh × pue / 1000.
+/// </summary>
+public sealed record IntensityInterval(
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    double EnergyKwh,
+    double? GramsPerKwh,
+    IntensitySource Source,
+    string? Provider,
+    SignalKind? Signal,
+    DateTimeOffset? SeriesGeneratedAt,
+    double EmissionsKg);
 
 /// <summary>
 /// Emissions of one training job computed from its uploaded accelerator telemetry, with what the same
@@ -76,8 +111,17 @@ public sealed record EmissionsReport
     /// <summary>CounterfactualKg − EmissionsKg: positive when waiting saved carbon.</summary>
     public double? SavingsKg { get; init; }
 
+    /// <summary>The intensity used for each slot of the run (actual or forecast, provider, average or marginal).</summary>
+    public IReadOnlyList<IntensityInterval> Intervals { get; init; } = [];
+
+    /// <summary>The telemetry blobs the report combines, each counted once.</summary>
+    public IReadOnlyList<BlobContribution> Blobs { get; init; } = [];
+
     public IReadOnlyList<TelemetryProblem> Problems { get; init; } = [];
     public int ProblemCount { get; init; }
+
+    /// <summary>Problems that are one wrong value in the telemetry (negative watts, an unreadable timestamp).</summary>
+    public int FieldErrorCount { get; init; }
     public DateTimeOffset ComputedAt { get; init; }
 
     /// <summary>JSON settings of the report blob (camelCase, enums as camelCase strings).</summary>

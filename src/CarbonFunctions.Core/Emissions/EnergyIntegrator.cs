@@ -16,8 +16,13 @@ public sealed class EnergyIntegrator : ITelemetrySink
     private readonly long _maxGapTicks;
     private readonly long _binTicks;
     private readonly int _maxMissing;
+    private readonly EmissionsOptions _combine;
     private readonly Dictionary<string, DeviceTracks> _devices = new(StringComparer.Ordinal);
     private readonly TelemetryProblems _problems;
+    private string? _lastName;
+    private DeviceTracks? _lastTracks;
+    private string? _previousName;
+    private DeviceTracks? _previousTracks;
 
     public EnergyIntegrator(TimeSpan maxGap, TimeSpan binWidth, TelemetryProblems problems, int maxMissingIntervals = 50)
     {
@@ -31,6 +36,7 @@ public sealed class EnergyIntegrator : ITelemetrySink
         _binTicks = binWidth.Ticks;
         _maxMissing = maxMissingIntervals;
         _problems = problems;
+        _combine = new EmissionsOptions { MaxGap = maxGap, BinWidth = binWidth, MaxMissingIntervals = maxMissingIntervals };
     }
 
     public void Power(string device, long utcTicks, double watts, long line)
@@ -45,87 +51,82 @@ public sealed class EnergyIntegrator : ITelemetrySink
         tracks.Counter.Add(utcTicks, joules, line, this);
     }
 
-    /// <summary>The energy profile of everything read so far.</summary>
-    public EnergyProfile Complete()
+    /// <summary>
+    /// What was read, per device (named <c>{node}/{device}</c> when a node is given), and the energy per bin:
+    /// the share of one telemetry blob in its job's report.
+    /// </summary>
+    public (IReadOnlyList<DeviceSeries> Devices, IReadOnlyList<EnergyBin> Bins) Series(string? node = null)
     {
-        var chosen = _devices.OrderBy(d => d.Key, StringComparer.Ordinal)
-            .Select(d => (Name: d.Key, Track: d.Value.Counter is { Samples: > 1 } c ? c : d.Value.Power))
-            .Where(d => d.Track.Samples > 0)
-            .ToList();
-        if (chosen.Count == 0)
+        var devices = new List<DeviceSeries>();
+        var bins = new Dictionary<long, double>();
+        foreach (var (name, tracks) in _devices.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
-            return new EnergyProfile([], [], TimeSpan.FromTicks(_binTicks), null, null, 0, [], 0);
-        }
+            var track = tracks.Counter is { Samples: > 1 } c ? c : tracks.Power;
+            if (track.Samples == 0)
+            {
+                continue;
+            }
 
-        var start = chosen.Min(d => d.Track.First);
-        var end = chosen.Max(d => d.Track.Last);
-        var bins = new SortedDictionary<long, double>();
-        var devices = new List<DeviceEnergy>();
-        var missing = new List<MissingInterval>();
-        long covered = 0;
-        long missingTicks = 0;
-        foreach (var (name, track) in chosen)
-        {
-            foreach (var (bin, joules) in track.Bins)
+            track.Bins.Flush();
+            foreach (var (bin, joules) in track.Bins.Values)
             {
                 bins[bin] = bins.GetValueOrDefault(bin) + joules;
             }
 
-            covered += track.Covered;
-            var gaps = new List<(long From, long To)>();
-            missingTicks += track.GapTicks;
-            if (track.First - start > _maxGapTicks)
-            {
-                gaps.Add((start, track.First));
-                missingTicks += track.First - start;
-            }
-
-            gaps.AddRange(track.Gaps);
-            if (end - track.Last > _maxGapTicks)
-            {
-                gaps.Add((track.Last, end));
-                missingTicks += end - track.Last;
-            }
-
-            foreach (var (from, to) in gaps)
-            {
-                if (missing.Count < _maxMissing)
-                {
-                    missing.Add(new MissingInterval(name, Utc(from), Utc(to)));
-                }
-            }
-
-            if (track.Samples == 1)
-            {
-                _problems.Add(0, $"device {name} has a single sample; no energy can be integrated for it");
-            }
-
-            devices.Add(new DeviceEnergy(
-                name,
-                track.Joules / 3.6e6,
+            devices.Add(new DeviceSeries(
+                node is null ? name : $"{node}/{name}",
+                track.IsCounter ? "energyCounter" : "power",
                 track.Samples,
                 Utc(track.First),
+                track.FirstValue,
                 Utc(track.Last),
-                track.IsCounter ? "energyCounter" : "power",
+                track.LastValue,
+                track.Bins.Joules,
+                track.Covered,
+                track.GapTicks,
+                [.. track.Gaps.Select(g => new TimeRange(Utc(g.From), Utc(g.To)))],
                 track.Resets));
         }
 
-        var span = end - start;
-        var fraction = span <= 0 ? 0 : Math.Clamp((double)covered / (span * (double)chosen.Count), 0, 1);
-        var binList = bins.Select(b => new EnergyBin(Utc(b.Key * _binTicks), b.Value)).ToList();
-        return new EnergyProfile(devices, binList, TimeSpan.FromTicks(_binTicks), Utc(start), Utc(end), fraction, missing, TimeSpan.FromTicks(missingTicks).TotalSeconds);
+        var binList = bins.OrderBy(b => b.Key).Select(b => new EnergyBin(Utc(b.Key * _binTicks), b.Value)).ToList();
+        return (devices, binList);
+    }
+
+    /// <summary>The energy profile of everything read so far (one blob: no node prefix).</summary>
+    public EnergyProfile Complete()
+    {
+        var (devices, bins) = Series();
+        var share = new EnergyShare("", devices, bins);
+        return JobEnergy.Combine([share], _combine, _problems);
     }
 
     private static DateTimeOffset Utc(long ticks) => new(ticks, TimeSpan.Zero);
 
     private DeviceTracks Tracks(string device)
     {
+        // Devices alternate row by row (0, 1, 0, 1...): the last two are checked by reference first.
+        if (ReferenceEquals(device, _lastName))
+        {
+            return _lastTracks!;
+        }
+
+        if (ReferenceEquals(device, _previousName))
+        {
+            (_lastName, _previousName) = (_previousName, _lastName);
+            (_lastTracks, _previousTracks) = (_previousTracks, _lastTracks);
+            return _lastTracks!;
+        }
+
         if (!_devices.TryGetValue(device, out var tracks))
         {
             tracks = new DeviceTracks();
             _devices[device] = tracks;
         }
 
+        _previousName = _lastName;
+        _previousTracks = _lastTracks;
+        _lastName = device;
+        _lastTracks = tracks;
         return tracks;
     }
 
@@ -147,9 +148,11 @@ public sealed class EnergyIntegrator : ITelemetrySink
 
         public long First { get; private set; }
 
+        public double FirstValue { get; private set; }
+
         public long Last => _lastTicks;
 
-        public double Joules { get; private set; }
+        public double LastValue => _lastValue;
 
         public long Covered { get; private set; }
 
@@ -159,13 +162,14 @@ public sealed class EnergyIntegrator : ITelemetrySink
 
         public List<(long From, long To)> Gaps { get; } = [];
 
-        public Dictionary<long, double> Bins { get; } = [];
+        public BinAccumulator Bins { get; } = new();
 
         public void Add(long ticks, double value, long line, EnergyIntegrator owner)
         {
             if (Samples == 0)
             {
                 First = ticks;
+                FirstValue = value;
                 _lastTicks = ticks;
                 _lastValue = value;
                 Samples = 1;
@@ -202,12 +206,12 @@ public sealed class EnergyIntegrator : ITelemetrySink
                     Resets++;
                 }
 
-                Spread(_lastTicks, ticks, delta, owner._binTicks);
+                Bins.Spread(_lastTicks, ticks, delta, owner._binTicks);
                 Covered += dt;
             }
             else
             {
-                Trapezoid(_lastTicks, _lastValue, ticks, value, owner._binTicks);
+                Bins.Trapezoid(_lastTicks, _lastValue, ticks, value, owner._binTicks);
                 Covered += dt;
             }
 
@@ -215,51 +219,111 @@ public sealed class EnergyIntegrator : ITelemetrySink
             _lastTicks = ticks;
             _lastValue = value;
         }
-
-        /// <summary>Linear power between two samples, integrated separately on each bin it touches.</summary>
-        private void Trapezoid(long t0, double p0, long t1, double p1, long binTicks)
-        {
-            var slope = (p1 - p0) / (t1 - t0);
-            var a = t0;
-            while (a < t1)
-            {
-                var bin = Math.DivRem(a, binTicks, out var within);
-                if (within < 0)
-                {
-                    bin--;
-                }
-
-                var b = Math.Min(t1, (bin + 1) * binTicks);
-                var pa = p0 + (slope * (a - t0));
-                var pb = p0 + (slope * (b - t0));
-                var joules = (pa + pb) / 2 * ((b - a) / (double)TimeSpan.TicksPerSecond);
-                Bins[bin] = Bins.GetValueOrDefault(bin) + joules;
-                Joules += joules;
-                a = b;
-            }
-        }
-
-        /// <summary>Counter energy between two readings, spread evenly over the interval's time.</summary>
-        private void Spread(long t0, long t1, double joules, long binTicks)
-        {
-            var a = t0;
-            while (a < t1)
-            {
-                var bin = Math.DivRem(a, binTicks, out var within);
-                if (within < 0)
-                {
-                    bin--;
-                }
-
-                var b = Math.Min(t1, (bin + 1) * binTicks);
-                var part = joules * (b - a) / (t1 - t0);
-                Bins[bin] = Bins.GetValueOrDefault(bin) + part;
-                Joules += part;
-                a = b;
-            }
-        }
     }
 }
+
+/// <summary>
+/// Energy per time bin, summed as it streams: consecutive samples mostly fall in the same bin, so the
+/// current bin is kept apart and written to the dictionary only when the next one starts.
+/// </summary>
+internal sealed class BinAccumulator
+{
+    private long _bin = long.MinValue;
+    private double _binJoules;
+
+    public Dictionary<long, double> Values { get; } = [];
+
+    public double Joules { get; private set; }
+
+    public void Add(long bin, double joules)
+    {
+        if (bin != _bin)
+        {
+            Flush();
+            _bin = bin;
+        }
+
+        _binJoules += joules;
+        Joules += joules;
+    }
+
+    public void Flush()
+    {
+        if (_bin != long.MinValue)
+        {
+            Values[_bin] = Values.GetValueOrDefault(_bin) + _binJoules;
+            _bin = long.MinValue;
+            _binJoules = 0;
+        }
+    }
+
+    /// <summary>Linear power between two samples, integrated separately on each bin it touches.</summary>
+    public void Trapezoid(long t0, double p0, long t1, double p1, long binTicks)
+    {
+        var first = BinOf(t0, binTicks);
+        if (t1 <= (first + 1) * binTicks)
+        {
+            // The common case: both samples in one bin.
+            Add(first, (p0 + p1) / 2 * ((t1 - t0) / (double)TimeSpan.TicksPerSecond));
+            return;
+        }
+
+        var slope = (p1 - p0) / (t1 - t0);
+        var a = t0;
+        while (a < t1)
+        {
+            var bin = BinOf(a, binTicks);
+            var b = Math.Min(t1, (bin + 1) * binTicks);
+            var pa = p0 + (slope * (a - t0));
+            var pb = p0 + (slope * (b - t0));
+            Add(bin, (pa + pb) / 2 * ((b - a) / (double)TimeSpan.TicksPerSecond));
+            a = b;
+        }
+    }
+
+    /// <summary>Counter energy between two readings, spread evenly over the interval's time.</summary>
+    public void Spread(long t0, long t1, double joules, long binTicks)
+    {
+        var a = t0;
+        while (a < t1)
+        {
+            var bin = BinOf(a, binTicks);
+            var b = Math.Min(t1, (bin + 1) * binTicks);
+            Add(bin, joules * (b - a) / (t1 - t0));
+            a = b;
+        }
+    }
+
+    private static long BinOf(long ticks, long binTicks)
+    {
+        var bin = Math.DivRem(ticks, binTicks, out var within);
+        return within < 0 ? bin - 1 : bin;
+    }
+}
+
+/// <summary>A half-open time interval [From, To).</summary>
+public sealed record TimeRange(DateTimeOffset From, DateTimeOffset To)
+{
+    public TimeSpan Duration => To - From;
+}
+
+/// <summary>
+/// One device as one telemetry blob saw it: enough to join it to the same device's other blobs (the first and
+/// last samples bridge the interval between two chunks of a stream) and to say where it has no samples.
+/// </summary>
+public sealed record DeviceSeries(
+    string Device,
+    string MeasuredBy,
+    long Samples,
+    DateTimeOffset First,
+    double FirstValue,
+    DateTimeOffset Last,
+    double LastValue,
+    double Joules,
+    long CoveredTicks,
+    long GapTicks,
+    IReadOnlyList<TimeRange> Gaps,
+    int CounterResets);
 
 /// <summary>Energy of one device over the run.</summary>
 public sealed record DeviceEnergy(
@@ -288,6 +352,12 @@ public sealed record EnergyProfile(
     IReadOnlyList<MissingInterval> Missing,
     double MissingDeviceSeconds)
 {
+    /// <summary>Where some device has samples (one span per run segment, chunks joined).</summary>
+    public IReadOnlyList<TimeRange> Observed { get; init; } = [];
+
+    /// <summary>Between observed spans: the pool was paused or stopped, or telemetry for it was not uploaded.</summary>
+    public IReadOnlyList<TimeRange> Unobserved { get; init; } = [];
+
     public double TotalJoules => Bins.Sum(b => b.Joules);
 
     public double EnergyKwh => TotalJoules / 3.6e6;

@@ -4,7 +4,11 @@ using CarbonFunctions.Core.Telemetry;
 namespace CarbonFunctions.Core.Emissions;
 
 /// <summary>The result of streaming one telemetry file: what was read and the energy it holds.</summary>
-public sealed record TelemetryEnergy(TelemetryReadResult Read, EnergyProfile Profile);
+public sealed record TelemetryEnergy(TelemetryReadResult Read, EnergyProfile Profile)
+{
+    /// <summary>Per device, what the file held (named with the node prefix when one was given).</summary>
+    public IReadOnlyList<DeviceSeries> Series { get; init; } = [];
+}
 
 /// <summary>
 /// Telemetry file → emissions report, the whole pipeline without I/O of its own. The blob handler
@@ -14,16 +18,17 @@ public sealed record TelemetryEnergy(TelemetryReadResult Read, EnergyProfile Pro
 public static class TelemetryEmissions
 {
     /// <summary>Streams the file once and integrates its energy; bad content ends up in the problems.</summary>
-    public static TelemetryEnergy Integrate(Stream telemetry, TelemetryReadOptions readOptions, EmissionsOptions options)
+    public static TelemetryEnergy Integrate(Stream telemetry, TelemetryReadOptions readOptions, EmissionsOptions options, string? node = null)
     {
         ArgumentNullException.ThrowIfNull(readOptions);
         ArgumentNullException.ThrowIfNull(options);
         var integration = new TelemetryProblems(options.MaxProblems);
         var integrator = new EnergyIntegrator(options.MaxGap, options.BinWidth, integration, options.MaxMissingIntervals);
         var read = TelemetryReader.Read(telemetry, readOptions with { MaxProblems = options.MaxProblems }, integrator);
-        var profile = integrator.Complete();
+        var (series, bins) = integrator.Series(node);
+        var profile = JobEnergy.Combine([new EnergyShare("", series, bins)], options, integration);
         var merged = read.Problems.Concat(integration.First).Take(options.MaxProblems).ToList();
-        return new TelemetryEnergy(read with { Problems = merged, ProblemCount = read.ProblemCount + integration.Count }, profile);
+        return new TelemetryEnergy(read with { Problems = merged, ProblemCount = read.ProblemCount + integration.Count }, profile) { Series = series };
     }
 
     /// <summary>

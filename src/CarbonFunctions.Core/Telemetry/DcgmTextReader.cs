@@ -89,9 +89,19 @@ internal sealed class DcgmTextReader(TelemetryReadOptions options, TelemetryProb
         var space = parts.IndexOf(' ');
         var valueText = space < 0 ? parts : parts[..space];
         var stampText = space < 0 ? [] : parts[(space + 1)..].Trim();
-        if (!double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
+        var metric = energy ? EnergyMetric : PowerMetric;
+        if (!TelemetryValues.TryParseDecimal(valueText, out var value)
+            && (!double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out value) || !double.IsFinite(value)))
         {
-            problems.Add(number, $"value '{valueText.ToString()}' is not a non-negative number; skipped");
+            problems.AddField(number, metric, $"value '{valueText.ToString()}' is not a number; skipped");
+            return;
+        }
+
+        if (value < 0)
+        {
+            problems.AddField(number, metric, energy
+                ? $"negative energy counter {value} mJ; sample skipped"
+                : $"negative power {value} W (a meter cannot draw less than nothing); sample skipped");
             return;
         }
 

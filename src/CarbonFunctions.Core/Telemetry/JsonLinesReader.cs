@@ -84,9 +84,16 @@ internal sealed class JsonLinesReader(TelemetryReadOptions options, TelemetryVal
             }
 
             var found = false;
-            if (root.TryGetProperty("energyJoules", out var energy) && energy.ValueKind == JsonValueKind.Number && energy.GetDouble() >= 0)
+            if (root.TryGetProperty("energyJoules", out var energy) && energy.ValueKind == JsonValueKind.Number)
             {
-                sink.EnergyCounter(name, ticks, energy.GetDouble(), number);
+                var joules = energy.GetDouble();
+                if (joules < 0)
+                {
+                    problems.AddField(number, "energyJoules", $"negative energy counter {joules} J; sample skipped");
+                    return;
+                }
+
+                sink.EnergyCounter(name, ticks, joules, number);
                 found = true;
             }
 
@@ -95,7 +102,9 @@ internal sealed class JsonLinesReader(TelemetryReadOptions options, TelemetryVal
                 var watts = power.GetDouble();
                 if (watts is < 0 or > 10_000)
                 {
-                    problems.Add(number, $"power {watts} W is outside 0..10000 W; skipped");
+                    problems.AddField(number, "powerWatts", watts < 0
+                        ? $"negative power {watts} W (a meter cannot draw less than nothing); sample skipped"
+                        : $"power {watts} W is above 10000 W; sample skipped");
                     return;
                 }
 

@@ -1,10 +1,8 @@
-using Sylvan.Data.Csv;
-
 namespace CarbonFunctions.Core.Telemetry;
 
 /// <summary>
 /// Streams nvidia-smi and hl-smi CSV (<c>--format=csv</c> with units, <c>nounits</c>, <c>noheader</c>)
-/// through Sylvan.Data.Csv. The power column preferred is <c>power.draw.average</c>, then
+/// through <see cref="CsvRowReader"/> (these tools never quote). The power column preferred is <c>power.draw.average</c>, then
 /// <c>power.draw</c>, then <c>power.draw.instant</c>: a short average integrates better between polls than
 /// one instantaneous reading, and a row whose preferred value is [N/A] falls back to the next column.
 /// </summary>
@@ -28,34 +26,21 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
 
     public long Samples => _samples;
 
+    // The loop runs once per row of files of millions of rows, and a CLI run is over in a second: compiled
+    // fully optimised at once rather than starting in tier-0 code and waiting to be promoted.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public long Read(TelemetryStream stream)
     {
         using var text = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
-        var csvOptions = new CsvDataReaderOptions
-        {
-            HasHeaders = false,
-            Delimiter = ',',
-            BufferSize = 64 * 1024,
-            MaxBufferSize = Math.Max(64 * 1024, options.MaxLineLength * 2),
-        };
-        using var csv = CsvDataReader.Create(text, csvOptions);
+        var csv = new CsvRowReader(text, options.MaxLineLength);
         long line = 0;
-        try
+        while (csv.Read())
         {
-            while (csv.Read())
+            line = csv.RowNumber;
+            if (!ReadRow(csv, line))
             {
-                line = csv.RowNumber;
-                if (!ReadRow(csv, line))
-                {
-                    return line;
-                }
+                return line;
             }
-        }
-        catch (CsvRecordTooLargeException)
-        {
-            problems.Add(line + 1, $"a line is longer than {csvOptions.MaxBufferSize} characters (garbage or a NUL-padded tail); the rest of the file is ignored");
-            Flush();
-            return line + 1;
         }
 
         if (_pending.Valid)
@@ -78,24 +63,29 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         return line;
     }
 
-    private bool ReadRow(CsvDataReader csv, long line)
+    private bool ReadRow(CsvRowReader csv, long line)
     {
-        var fields = csv.RowFieldCount;
-        for (var i = 0; i < fields; i++)
+        if (csv.TooLong)
         {
-            var field = csv.GetFieldSpan(i);
-            if (field.Contains('\0'))
-            {
-                // Completed rows before this one ended with a newline, so they stand.
-                Flush();
-                problems.Add(line, field.Trim('\0').Trim().Length == 0 && i == 0
-                    ? "NUL bytes from here on (the poller was killed while writing); the rest of the file is ignored"
-                    : "line cut off by NUL bytes (the poller was killed while writing); it and the rest of the file are ignored");
-                return false;
-            }
+            Flush();
+            problems.Add(line, $"line longer than {options.MaxLineLength} characters (garbage or a NUL-padded tail); skipped");
+            return true;
         }
 
-        if (fields == 0 || (fields == 1 && csv.GetFieldSpan(0).Trim().Length == 0))
+        var whole = csv.Line;
+        var nul = whole.IndexOf('\0');
+        if (nul >= 0)
+        {
+            // Completed rows before this one ended with a newline, so they stand.
+            Flush();
+            problems.Add(line, whole.Trim('\0').Trim().Length == 0 || whole[..nul].Trim().Length == 0
+                ? "NUL bytes from here on (the poller was killed while writing); the rest of the file is ignored"
+                : "line cut off by NUL bytes (the poller was killed while writing); it and the rest of the file are ignored");
+            return false;
+        }
+
+        var fields = csv.FieldCount;
+        if (fields == 1 && csv.Field(0).Trim().Length == 0)
         {
             _boundary = true;
             return true;
@@ -132,40 +122,44 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         long ticks = 0;
         if (layout.Timestamp >= 0)
         {
-            var stamp = csv.GetFieldSpan(layout.Timestamp);
+            var stamp = csv.Field(layout.Timestamp);
             if (!values.TryParseTimestamp(stamp, out ticks))
             {
-                problems.Add(line, $"'{Shorten(stamp)}' is not a timestamp; skipped");
+                problems.AddField(line, "timestamp", $"'{Shorten(stamp)}' is not a timestamp; skipped");
                 return true;
             }
         }
 
-        double? watts = null;
+        double watts = 0;
+        var found = false;
         foreach (var column in layout.Power)
         {
-            var text = csv.GetFieldSpan(column);
-            if (!TelemetryValues.TryParseQuantity(text, out var value))
+            var text = csv.Field(column);
+            if (!TelemetryValues.TryParseQuantity(text, out var value, out var available))
             {
-                problems.Add(line, $"power '{Shorten(text)}' is not a number; skipped");
+                problems.AddField(line, layout.Names[column], $"power '{Shorten(text)}' is not a number; skipped");
                 return true;
             }
 
-            if (value is not null)
+            if (available)
             {
                 watts = value;
+                found = true;
                 break;
             }
         }
 
-        if (watts is null)
+        if (!found)
         {
-            problems.Add(line, $"{layout.PowerName} is not available ([N/A] / [Not Supported]); skipped");
+            problems.AddField(line, layout.PowerName, $"{layout.PowerName} is not available ([N/A] / [Not Supported]); skipped");
             return true;
         }
 
         if (watts is < 0 or > 10_000)
         {
-            problems.Add(line, $"power {watts} W is outside 0..10000 W; skipped");
+            problems.AddField(line, layout.PowerName, watts < 0
+                ? $"negative power {watts} W (a meter cannot draw less than nothing); sample skipped"
+                : $"power {watts} W is above 10000 W; sample skipped");
             return true;
         }
 
@@ -182,15 +176,15 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         }
 
         Flush();
-        _pending = new Pending(true, device, ticks, watts.Value, line);
+        _pending = new Pending(true, device, ticks, watts, line);
         return true;
     }
 
-    private string Device(CsvDataReader csv, Layout layout, long ticks)
+    private string Device(CsvRowReader csv, Layout layout, long ticks)
     {
         if (layout.Device >= 0)
         {
-            var name = Intern(csv.GetFieldSpan(layout.Device).Trim());
+            var name = Intern(csv.Field(layout.Device).Trim());
             if (layout.Timestamp < 0 && (_boundary || _devicesInPoll.Contains(name)))
             {
                 NewPoll(ticks);
@@ -255,11 +249,18 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
     }
 
     /// <summary>Runs on every row (headers repeat in appended polls), so it compares spans without allocating.</summary>
-    private static bool IsHeader(CsvDataReader csv)
+    private static bool IsHeader(CsvRowReader csv)
     {
-        for (var i = 0; i < csv.RowFieldCount; i++)
+        // Data rows start with a digit (a timestamp or an index); no column name does.
+        var first = csv.Line.TrimStart();
+        if (first.Length > 0 && char.IsAsciiDigit(first[0]))
         {
-            var name = csv.GetFieldSpan(i).Trim();
+            return false;
+        }
+
+        for (var i = 0; i < csv.FieldCount; i++)
+        {
+            var name = csv.Field(i).Trim();
             var bracket = name.IndexOf('[');
             if (bracket > 0)
             {
@@ -279,18 +280,18 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         return false;
     }
 
-    private Layout? FromHeader(CsvDataReader csv, long line)
+    private Layout? FromHeader(CsvRowReader csv, long line)
     {
-        var names = new string[csv.RowFieldCount];
+        var names = new string[csv.FieldCount];
         for (var i = 0; i < names.Length; i++)
         {
-            names[i] = ColumnName(csv.GetFieldSpan(i));
+            names[i] = ColumnName(csv.Field(i));
         }
 
         return FromNames(names, line, isHeader: true);
     }
 
-    private Layout? FromFirstRow(CsvDataReader csv, long line)
+    private Layout? FromFirstRow(CsvRowReader csv, long line)
     {
         if (options.Columns is { Count: > 0 } columns)
         {
@@ -300,9 +301,9 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         // No header and no column list: only values with units say which column is which.
         var timestamp = -1;
         var power = -1;
-        for (var i = 0; i < csv.RowFieldCount; i++)
+        for (var i = 0; i < csv.FieldCount; i++)
         {
-            var field = csv.GetFieldSpan(i).Trim();
+            var field = csv.Field(i).Trim();
             if (timestamp < 0 && values.TryParseTimestamp(field, out _) && !double.TryParse(field, System.Globalization.CultureInfo.InvariantCulture, out _))
             {
                 timestamp = i;
@@ -319,7 +320,8 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
             return null;
         }
 
-        return new Layout(TelemetryFormat.NvidiaSmiCsv, false, timestamp, [power], -1, "power.draw", csv.RowFieldCount);
+        var names = Enumerable.Range(0, csv.FieldCount).Select(i => i == power ? "power.draw" : i == timestamp ? "timestamp" : $"column {i + 1}").ToArray();
+        return new Layout(TelemetryFormat.NvidiaSmiCsv, false, timestamp, [power], -1, "power.draw", csv.FieldCount, names);
     }
 
     private Layout? FromNames(string[] names, long line, bool isHeader)
@@ -333,7 +335,7 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
 
         var device = DevicePreference.Select(d => Array.IndexOf(names, d)).FirstOrDefault(i => i >= 0, -1);
         var format = names.Any(n => n.EndsWith(".aip", StringComparison.Ordinal) || n == "module_id") ? TelemetryFormat.HlSmiCsv : TelemetryFormat.NvidiaSmiCsv;
-        return new Layout(format, isHeader, Array.IndexOf(names, "timestamp"), power, device, names[power[0]], names.Length);
+        return new Layout(format, isHeader, Array.IndexOf(names, "timestamp"), power, device, names[power[0]], names.Length, names);
     }
 
     /// <summary>" power.draw [W]" → "power.draw": both tools put the unit in brackets in the header.</summary>
@@ -355,7 +357,7 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         return text.Length <= 40 ? text.ToString() : string.Concat(text[..40], "...");
     }
 
-    private sealed record Layout(TelemetryFormat Format, bool IsHeader, int Timestamp, int[] Power, int Device, string PowerName, int FieldCount);
+    private sealed record Layout(TelemetryFormat Format, bool IsHeader, int Timestamp, int[] Power, int Device, string PowerName, int FieldCount, string[] Names);
 
     private record struct Pending(bool Valid, string Device, long Ticks, double Watts, long Line);
 }

@@ -9,12 +9,35 @@ public enum TelemetryFormat
     HlSmiCsv,
     DcgmPrometheus,
     JsonLines,
+
+    /// <summary>A job report built from blobs of different formats.</summary>
+    Mixed,
 }
 
 /// <summary>One problem found in a telemetry file; <see cref="Line"/> is 1-based, 0 when not tied to a line.</summary>
 public sealed record TelemetryProblem(long Line, string Message)
 {
-    public override string ToString() => Line > 0 ? $"line {Line}: {Message}" : Message;
+    /// <summary>The column or key whose value is wrong (a field error), when the problem is one value.</summary>
+    public string? Field { get; init; }
+
+    /// <summary>The blob the line is in, when a report combines several.</summary>
+    public string? Blob { get; init; }
+
+    public override string ToString()
+    {
+        var where = Line > 0 ? $"line {Line}" : null;
+        if (Field is not null)
+        {
+            where = where is null ? $"field {Field}" : $"{where}, field {Field}";
+        }
+
+        if (Blob is not null)
+        {
+            where = where is null ? Blob : $"{Blob} {where}";
+        }
+
+        return where is null ? Message : $"{where}: {Message}";
+    }
 }
 
 /// <summary>Receives samples as they are read, so that nothing holds the whole file.</summary>
@@ -40,12 +63,26 @@ public sealed class TelemetryProblems
 
     public IReadOnlyList<TelemetryProblem> First => _first;
 
-    public void Add(long line, string message)
+    /// <summary>Field errors among the problems (a value that is wrong, such as negative watts).</summary>
+    public int FieldErrors { get; private set; }
+
+    public void Add(long line, string message) => Add(new TelemetryProblem(line, message));
+
+    /// <summary>A field error: one value on a line is wrong (negative watts, an unreadable timestamp).</summary>
+    public void AddField(long line, string field, string message) => Add(new TelemetryProblem(line, message) { Field = field });
+
+    public void Add(TelemetryProblem problem)
     {
+        ArgumentNullException.ThrowIfNull(problem);
         Count++;
+        if (problem.Field is not null)
+        {
+            FieldErrors++;
+        }
+
         if (_first.Count < Keep)
         {
-            _first.Add(new TelemetryProblem(line, message));
+            _first.Add(problem);
         }
     }
 }

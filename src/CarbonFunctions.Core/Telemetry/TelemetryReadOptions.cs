@@ -51,4 +51,8 @@ public sealed record TelemetryReadResult(
     long Lines,
     long Samples,
     IReadOnlyList<TelemetryProblem> Problems,
-    int ProblemCount);
+    int ProblemCount)
+{
+    /// <summary>Problems that are one wrong value (negative watts, an unreadable number), among <see cref="ProblemCount"/>.</summary>
+    public int FieldErrorCount { get; init; }
+}

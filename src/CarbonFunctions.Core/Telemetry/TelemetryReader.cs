@@ -58,7 +58,7 @@ public static class TelemetryReader
             }
         }
 
-        return new TelemetryReadResult(format, lines, samples, problems.First, problems.Count);
+        return new TelemetryReadResult(format, lines, samples, problems.First, problems.Count) { FieldErrorCount = problems.FieldErrors };
     }
 
     /// <summary>The format of a file from its first bytes.</summary>

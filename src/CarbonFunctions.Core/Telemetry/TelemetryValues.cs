@@ -8,6 +8,9 @@ internal sealed class TelemetryValues(TimeZoneInfo zone)
     private const long CacheBucketTicks = TimeSpan.TicksPerMinute * 15;
     private long _cachedBucket = long.MinValue;
     private long _cachedOffsetTicks;
+    private readonly bool _isUtc = zone == TimeZoneInfo.Utc;
+    private readonly char[] _cachedDate = new char[10];
+    private long _cachedDateTicks = -1;
 
     public TimeZoneInfo Zone { get; } = zone;
 
@@ -19,9 +22,9 @@ internal sealed class TelemetryValues(TimeZoneInfo zone)
     {
         text = text.Trim();
         utcTicks = 0;
-        if (TryParseSmiTimestamp(text, out var local))
+        if (TryParseSmiTicks(text, out var localTicks))
         {
-            utcTicks = ToUtcTicks(local);
+            utcTicks = ToUtcTicks(localTicks);
             return true;
         }
 
@@ -56,7 +59,7 @@ internal sealed class TelemetryValues(TimeZoneInfo zone)
 
         if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var naive))
         {
-            utcTicks = ToUtcTicks(DateTime.SpecifyKind(naive, DateTimeKind.Unspecified));
+            utcTicks = ToUtcTicks(naive.Ticks);
             return true;
         }
 
@@ -65,19 +68,20 @@ internal sealed class TelemetryValues(TimeZoneInfo zone)
 
     /// <summary>
     /// Reads "18.03 W", "18.03", " 103 " as a number; "[N/A]", "[Not Supported]", "N/A" and empty as
-    /// not available (null, true). False when the text is not a number at all.
+    /// not available (<paramref name="available"/> false, true returned). False when the text is not a number at all.
     /// </summary>
-    public static bool TryParseQuantity(ReadOnlySpan<char> text, out double? value)
+    public static bool TryParseQuantity(ReadOnlySpan<char> text, out double value, out bool available)
     {
         text = text.Trim();
-        value = null;
+        value = 0;
+        available = false;
         if (text.Length == 0 || text[0] == '[' || text.StartsWith("N/A", StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }
 
         var end = text.Length;
-        while (end > 0 && !char.IsDigit(text[end - 1]) && text[end - 1] != '.')
+        while (end > 0 && !char.IsAsciiDigit(text[end - 1]) && text[end - 1] != '.')
         {
             end--;
         }
@@ -88,29 +92,79 @@ internal sealed class TelemetryValues(TimeZoneInfo zone)
             return false;
         }
 
-        if (double.TryParse(text[..end], NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
+        var number = text[..end];
+        if (TryParseDecimal(number, out value)
+            || (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value)))
         {
-            value = number;
+            available = true;
             return true;
         }
 
         return false;
     }
 
+    /// <summary>
+    /// Plain "123.45" (what the tools print) without the general parser: up to 15 significant digits, then
+    /// one division by a power of ten, which IEEE 754 rounds correctly since both operands are exact, so the
+    /// result is the same double that <see cref="double.Parse(string)"/> gives. Anything else (signs,
+    /// exponents, long digit strings) returns false and goes to the general parser.
+    /// </summary>
+    internal static bool TryParseDecimal(ReadOnlySpan<char> text, out double value)
+    {
+        value = 0;
+        if (text.Length is 0 or > 16)
+        {
+            return false;
+        }
+
+        long mantissa = 0;
+        var digits = 0;
+        var fraction = -1;
+        foreach (var c in text)
+        {
+            var d = c - '0';
+            if ((uint)d <= 9)
+            {
+                mantissa = (mantissa * 10) + d;
+                digits++;
+            }
+            else if (c == '.' && fraction < 0)
+            {
+                fraction = digits;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        if (digits == 0 || digits > 15)
+        {
+            return false;
+        }
+
+        var scale = fraction < 0 ? 0 : digits - fraction;
+        value = scale == 0 ? mantissa : mantissa / PowersOfTen[scale];
+        return true;
+    }
+
+    private static readonly double[] PowersOfTen = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
+
     public static string FormatTicks(long utcTicks) =>
         new DateTimeOffset(utcTicks, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
-    private long ToUtcTicks(DateTime local)
+    private long ToUtcTicks(long localTicks)
     {
-        if (Zone == TimeZoneInfo.Utc)
+        if (_isUtc)
         {
-            return local.Ticks;
+            return localTicks;
         }
 
         // Offsets change at most a few times a year: cache the offset of the current quarter hour.
-        var bucket = local.Ticks / CacheBucketTicks;
+        var bucket = localTicks / CacheBucketTicks;
         if (bucket != _cachedBucket)
         {
+            var local = new DateTime(localTicks, DateTimeKind.Unspecified);
             // Ambiguous times (the repeated hour when clocks go back) take the standard offset and
             // times skipped when clocks go forward take the offset before the change, as .NET does.
             _cachedOffsetTicks = Zone.GetUtcOffset(local).Ticks;
@@ -122,7 +176,7 @@ internal sealed class TelemetryValues(TimeZoneInfo zone)
                 : long.MinValue;
         }
 
-        return local.Ticks - _cachedOffsetTicks;
+        return localTicks - _cachedOffsetTicks;
     }
 
     private static bool HasOffset(ReadOnlySpan<char> text) =>
@@ -130,16 +184,38 @@ internal sealed class TelemetryValues(TimeZoneInfo zone)
         || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':')
         || (text.Length > 5 && text[^5] is '+' or '-' && text.LastIndexOfAny('T', ' ') < text.Length - 5 && text.LastIndexOf(':') < text.Length - 5);
 
-    private static bool TryParseSmiTimestamp(ReadOnlySpan<char> s, out DateTime value)
+    /// <summary>
+    /// "2025/12/05 19:21:36.944" by fixed positions. The date part changes once a day, so its ticks are kept
+    /// for the next rows; only the time of day is parsed each time.
+    /// </summary>
+    private bool TryParseSmiTicks(ReadOnlySpan<char> s, out long ticks)
     {
-        value = default;
+        ticks = 0;
         if (s.Length < 19 || s[4] != '/' || s[7] != '/' || s[10] != ' ' || s[13] != ':' || s[16] != ':')
         {
             return false;
         }
 
-        if (!Digits(s, 0, 4, out var year) || !Digits(s, 5, 2, out var month) || !Digits(s, 8, 2, out var day)
-            || !Digits(s, 11, 2, out var hour) || !Digits(s, 14, 2, out var minute) || !Digits(s, 17, 2, out var second))
+        long dayTicks;
+        if (_cachedDateTicks >= 0 && s[..10].SequenceEqual(_cachedDate))
+        {
+            dayTicks = _cachedDateTicks;
+        }
+        else
+        {
+            if (!Digits(s, 0, 4, out var year) || !Digits(s, 5, 2, out var month) || !Digits(s, 8, 2, out var day)
+                || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+            {
+                return false;
+            }
+
+            dayTicks = new DateTime(year, month, day, 0, 0, 0, DateTimeKind.Unspecified).Ticks;
+            s[..10].CopyTo(_cachedDate);
+            _cachedDateTicks = dayTicks;
+        }
+
+        if (!Digits(s, 11, 2, out var hour) || !Digits(s, 14, 2, out var minute) || !Digits(s, 17, 2, out var second)
+            || hour > 23 || minute > 59 || second > 59)
         {
             return false;
         }
@@ -166,13 +242,16 @@ internal sealed class TelemetryValues(TimeZoneInfo zone)
             }
         }
 
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(Math.Max(1, year), month) || hour > 23 || minute > 59 || second > 59 || year < 1)
-        {
-            return false;
-        }
-
-        value = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(fractionTicks);
+        ticks = dayTicks + (hour * TimeSpan.TicksPerHour) + (minute * TimeSpan.TicksPerMinute) + (second * TimeSpan.TicksPerSecond) + fractionTicks;
         return true;
+    }
+
+    /// <summary>The same format through <see cref="DateTime.TryParseExact(ReadOnlySpan{char}, ReadOnlySpan{char}, IFormatProvider?, DateTimeStyles, out DateTime)"/>, for comparison in the benchmarks.</summary>
+    internal static bool TryParseSmiExact(ReadOnlySpan<char> s, out long ticks)
+    {
+        var ok = DateTime.TryParseExact(s, "yyyy/MM/dd HH:mm:ss.fff", CultureInfo.InvariantCulture, DateTimeStyles.None, out var value);
+        ticks = value.Ticks;
+        return ok;
     }
 
     private static bool Digits(ReadOnlySpan<char> s, int start, int count, out int value)

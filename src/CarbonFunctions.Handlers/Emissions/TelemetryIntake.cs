@@ -7,7 +7,8 @@ namespace CarbonFunctions.Handlers.Emissions;
 /// <summary>
 /// What both hosts' blob triggers call for <c>telemetry/{jobId}/{name}</c>: adds what the job record knows
 /// (region, provider, submission time, functional unit) to the blob's own metadata — metadata set by the
-/// uploader wins — and hands the upload to <see cref="TelemetryReportHandler"/>.
+/// uploader wins — and hands the upload to <see cref="TelemetryReportHandler"/>, which counts it once in the
+/// job's report with the job's other blobs.
 /// </summary>
 public sealed class TelemetryIntake(JobStore jobs, TelemetryReportHandler handler)
 {
@@ -32,4 +33,8 @@ public sealed class TelemetryIntake(JobStore jobs, TelemetryReportHandler handle
 
         return await handler.HandleAsync(blobPath, content, merged, cancellationToken);
     }
+
+    /// <summary>True when the blob's content with this ETag is counted in its job's report already.</summary>
+    public Task<bool> IsCountedAsync(string blobPath, string etag, CancellationToken cancellationToken) =>
+        handler.IsCountedAsync(blobPath, etag, cancellationToken);
 }

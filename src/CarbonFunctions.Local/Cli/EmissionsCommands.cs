@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using CarbonFunctions.Core.Emissions;
 using CarbonFunctions.Core.Forecasts;
 using CarbonFunctions.Core.Planning;
@@ -63,9 +64,10 @@ public static class EmissionsCommands
                 submittedAt = at;
             }
 
-            if (parse.GetValue(pue) is <= 0 or > 5)
+            // PUE is facility energy over IT energy: below 1.0 the data centre would give energy back.
+            if (parse.GetValue(pue) is { } p && (!double.IsFinite(p) || p is < 1 or > 5))
             {
-                Output.Error("--pue must be between 0 and 5");
+                Output.Error($"--pue must be between 1.0 and 5 (facility energy over IT energy), was {p.ToString(CultureInfo.InvariantCulture)}");
                 return Output.InvalidInput;
             }
 
@@ -83,8 +85,20 @@ public static class EmissionsCommands
 
             var options = CliSettings.Bind<EmissionsOptions>(CliSettings.Load(), EmissionsOptions.SectionName, o => o.Validate());
             var context = new EmissionsContext { JobId = Path.GetFileNameWithoutExtension(telemetryFile.Name), Source = telemetryFile.Name, Pue = parse.GetValue(pue), TimeZone = zone, SubmittedAt = submittedAt };
-            await using var stream = telemetryFile.OpenRead();
-            var report = TelemetryEmissions.Compute(stream, series, context, options, DateTimeOffset.UtcNow);
+            EmissionsReport report;
+            try
+            {
+                // One sequential pass: a large buffer and the sequential hint let the OS read ahead.
+                await using var stream = new FileStream(telemetryFile.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+                report = TelemetryEmissions.Compute(stream, series, context, options, DateTimeOffset.UtcNow);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidDataException or DecoderFallbackException)
+            {
+                // Bad content becomes problems in the report; what is left is a file that cannot be read at all.
+                Output.Error($"{telemetryFile.Name} could not be read: {ex.Message}");
+                return Output.InvalidInput;
+            }
+
             if (parse.GetValue(json))
             {
                 Console.Out.WriteLine(report.ToJson());
@@ -92,6 +106,14 @@ public static class EmissionsCommands
             else
             {
                 Write(report);
+            }
+
+            // A value that cannot be right (negative watts, a stray quote in a number) is an input error: the report
+            // is printed with its line and field, and the exit code says the input needs fixing.
+            if (report.FieldErrorCount > 0)
+            {
+                Output.Error($"{telemetryFile.Name}: {report.FieldErrorCount} field error(s), first: {report.Problems.FirstOrDefault(p => p.Field is not null)}");
+                return Output.InvalidInput;
             }
 
             return report.Status == ReportStatus.Failed ? Output.InvalidInput : Output.Ok;
@@ -143,9 +165,25 @@ public static class EmissionsCommands
             AnsiConsole.MarkupLineInterpolated($"SCI: {sci:0.######} kg per {r.SciUnit}");
         }
 
+        AnsiConsole.MarkupLineInterpolated($"Coverage: {r.Coverage.Summary}");
+        if (r.FieldErrorCount > 0)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{r.FieldErrorCount} field error(s)[/] (values that cannot be right, such as negative watts): those samples are not counted");
+        }
+
+        foreach (var i in r.Intervals.Take(10))
+        {
+            AnsiConsole.MarkupLineInterpolated($"  {i.Start:yyyy-MM-dd HH:mm}-{i.End:HH:mm}Z {i.EnergyKwh:0.######} kWh × {(i.GramsPerKwh is { } g ? g.ToString("0.##", CultureInfo.InvariantCulture) : "?")} g/kWh ({i.Source}, {i.Provider ?? "-"}, {i.Signal?.ToString() ?? "-"}) = {i.EmissionsKg:0.######} kg");
+        }
+
+        if (r.Intervals.Count > 10)
+        {
+            AnsiConsole.MarkupLineInterpolated($"  ... {r.Intervals.Count - 10} more interval(s) in --json");
+        }
+
         foreach (var problem in r.Problems)
         {
-            AnsiConsole.MarkupLineInterpolated($"[yellow]line {problem.Line}:[/] {problem.Message}");
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{problem.ToString()}[/]");
         }
     }
 }

@@ -6,12 +6,14 @@ using Microsoft.Extensions.Logging;
 namespace CarbonFunctions.Local.Hosting;
 
 /// <summary>
-/// The local stand-in for the Event Grid blob trigger: finds telemetry blobs that have no report yet, runs the
-/// same use case as the Functions app on each, then marks the blob (metadata) so that it is handled once.
+/// The local stand-in for the Event Grid blob trigger: lists the telemetry container, runs the same use case as
+/// the Functions app on every blob that is new or changed, and remembers each blob's ETag, so that a pass over
+/// blobs already counted is one listing call (cheap enough to run every minute). After a restart the first pass
+/// asks the report store whether a blob's ETag was counted, rather than reading the blob again.
 /// </summary>
 public sealed class TelemetryScan(BlobContainerClient telemetry, TelemetryIntake intake, ILogger<TelemetryScan> logger)
 {
-    private const string HandledKey = "carbonreport";
+    private readonly Dictionary<string, string> _counted = new(StringComparer.Ordinal);
 
     /// <summary>Returns the outcomes of the blobs handled in this pass.</summary>
     public async Task<IReadOnlyList<TelemetryReportOutcome>> RunAsync(CancellationToken cancellationToken)
@@ -20,21 +22,41 @@ public sealed class TelemetryScan(BlobContainerClient telemetry, TelemetryIntake
         await telemetry.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await foreach (var item in telemetry.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix: null, cancellationToken))
         {
-            if (item.Metadata.ContainsKey(HandledKey))
+            var etag = item.Properties.ETag?.ToString();
+            if (etag is null || (_counted.TryGetValue(item.Name, out var known) && known == etag))
             {
                 continue;
             }
 
-            var blob = telemetry.GetBlobClient(item.Name);
-            await using (var content = await blob.OpenReadAsync(cancellationToken: cancellationToken))
+            // The name inside the container, as the Functions trigger gives it (the container may have any name).
+            var path = item.Name;
+            if (!_counted.ContainsKey(item.Name) && await intake.IsCountedAsync(path, etag, cancellationToken))
             {
-                var outcome = await intake.HandleAsync($"{telemetry.Name}/{item.Name}", content, item.Metadata, cancellationToken);
-                outcomes.Add(outcome);
-                logger.LogInformation("Telemetry {Blob}: {Outcome}", item.Name, outcome.Saved ? $"report for {outcome.JobId}" : outcome.Error);
+                _counted[item.Name] = etag;
+                continue;
             }
 
-            var marked = new Dictionary<string, string>(item.Metadata) { [HandledKey] = "done" };
-            await blob.SetMetadataAsync(marked, cancellationToken: cancellationToken);
+            var blob = telemetry.GetBlobClient(item.Name);
+            TelemetryReportOutcome outcome;
+            try
+            {
+                // Pinned to the listed version: a re-upload during the read fails it, and the next pass takes the new one.
+                await using var content = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellationToken);
+                var metadata = new Dictionary<string, string>(item.Metadata, StringComparer.OrdinalIgnoreCase) { [TelemetryReportHandler.ETagKey] = etag };
+                outcome = await intake.HandleAsync(path, content, metadata, cancellationToken);
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                logger.LogInformation("Telemetry {Blob} changed or went away while being read; the next pass takes it", item.Name);
+                continue;
+            }
+
+            _counted[item.Name] = etag;
+            outcomes.Add(outcome);
+            logger.LogInformation(
+                "Telemetry {Blob}: {Outcome}",
+                item.Name,
+                outcome.AlreadyCounted ? "counted already" : outcome.Saved ? $"report for {outcome.JobId} ({outcome.Report!.Blobs.Count} blobs)" : outcome.Error);
         }
 
         return outcomes;
