@@ -105,7 +105,9 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
             var kind = pool.Kind;
             var nodeSize = pool.NodeSize;
             var (runStart, segments) = pool.Stop(now);
-            if (runStart is { } start && segments.Count > 0)
+            // With agents on the nodes the power readings come from them (telemetry/{job}/{node}/...); a second,
+            // pool-level file for the same run would count the energy twice.
+            if (runStart is { } start && segments.Count > 0 && _options.AgentCommand is not { Count: > 0 })
             {
                 await UploadTelemetryAsync(pool.PoolId, start, AcceleratorPowerProfile.For(kind, nodeSize), segments, ct).ConfigureAwait(false);
             }

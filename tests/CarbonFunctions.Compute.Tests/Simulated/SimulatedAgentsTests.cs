@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using CarbonFunctions.Compute.Simulated;
 using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Pools;
@@ -17,10 +18,11 @@ public sealed class SimulatedAgentsTests(AzuriteFixture azurite) : IClassFixture
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
     private readonly string _dir = Directory.CreateTempSubdirectory("carbon-simagents-").FullName;
 
-    private SimulatedPoolProvider Provider(string script, TimeSpan? stopTimeout = null) => new(
-        new TableServiceClient(azurite.ConnectionString),
-        new BlobServiceClient(azurite.ConnectionString),
-        new SimulatedPoolOptions
+    private SimulatedPoolOptions _options = new();
+
+    private SimulatedPoolProvider Provider(string script, TimeSpan? stopTimeout = null)
+    {
+        _options = new SimulatedPoolOptions
         {
             TableName = AzuriteFixture.UniqueName("simpools"),
             TelemetryContainer = AzuriteFixture.UniqueName("telemetry"),
@@ -28,8 +30,9 @@ public sealed class SimulatedAgentsTests(AzuriteFixture azurite) : IClassFixture
             AgentCommand = ["sh", "-c", script, "agent", "{jobId}", "{node}"],
             AgentWorkingDirectory = _dir,
             AgentStopTimeout = stopTimeout ?? TimeSpan.FromSeconds(10),
-        },
-        _time);
+        };
+        return new(new TableServiceClient(azurite.ConnectionString), new BlobServiceClient(azurite.ConnectionString), _options, _time);
+    }
 
     private static PoolSpec Spec(string poolId, int nodes) => new()
     {
@@ -106,7 +109,12 @@ public sealed class SimulatedAgentsTests(AzuriteFixture azurite) : IClassFixture
 
         Assert.Equal([0], pools.Agents.Running("job3").Keys);
         Assert.Equal(["job3 1 term", "job3 2 term"], Lines().Where(l => l.EndsWith("term", StringComparison.Ordinal)).Order());
+        _time.Advance(TimeSpan.FromMinutes(10));
         await pools.StopAsync("job3", CancellationToken.None);
+
+        // The agents report the power; the pool adds no file of its own for the run.
+        var container = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_options.TelemetryContainer);
+        Assert.False(await container.ExistsAsync() && await container.GetBlobsAsync(BlobTraits.None, BlobStates.None, "job3/", CancellationToken.None).AnyAsync());
     }
 
     private List<string> Lines() => File.Exists(Path.Combine(_dir, "log")) ? [.. File.ReadAllLines(Path.Combine(_dir, "log"))] : [];
