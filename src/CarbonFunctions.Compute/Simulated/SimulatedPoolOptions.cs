@@ -21,6 +21,18 @@ public sealed record SimulatedPoolOptions
 
     public string TelemetryContainer { get; init; } = "telemetry";
 
+    /// <summary>
+    /// Opt-in: the node agent to start for each running node, e.g. ["dotnet", "src/CarbonFunctions.Agent/bin/Release/net10.0/CarbonFunctions.Agent.dll",
+    /// "--job", "{jobId}", "--node", "{node}", "--storage", "UseDevelopmentStorage=true"]; null runs no workload.
+    /// </summary>
+    public IReadOnlyList<string>? AgentCommand { get; init; }
+
+    /// <summary>Where the agents start (relative paths in <see cref="AgentCommand"/> and in workload commands resolve here).</summary>
+    public string? AgentWorkingDirectory { get; init; }
+
+    /// <summary>How long a pause or stop waits for an agent to checkpoint, acknowledge and exit after SIGTERM before killing it.</summary>
+    public TimeSpan AgentStopTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
     /// <summary>Returns the problems with these settings, for start-up validation.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -43,6 +55,16 @@ public sealed record SimulatedPoolOptions
         if (SampleInterval < TimeSpan.FromSeconds(1))
         {
             problems.Add($"{SectionName}:SampleInterval must be at least 1 s.");
+        }
+
+        if (AgentCommand is { } agent && (agent.Count == 0 || string.IsNullOrWhiteSpace(agent[0])))
+        {
+            problems.Add($"{SectionName}:AgentCommand needs at least the program to run.");
+        }
+
+        if (AgentStopTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"{SectionName}:AgentStopTimeout must be positive.");
         }
 
         if (string.IsNullOrWhiteSpace(TableName) || string.IsNullOrWhiteSpace(TelemetryContainer))

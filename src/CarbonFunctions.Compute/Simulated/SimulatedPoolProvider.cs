@@ -22,6 +22,7 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
     private readonly SimulatedPoolOptions _options;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SimulatedAgents _agents;
     private readonly Lock _throttleGate = new();
     private long _throttleMinute = long.MinValue;
     private int _callsThisMinute;
@@ -35,7 +36,11 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _table = tables.GetTableClient(options.TableName);
         _container = blobs.GetBlobContainerClient(options.TelemetryContainer);
+        _agents = new SimulatedAgents(options);
     }
+
+    /// <summary>The node agents this provider started (when <see cref="SimulatedPoolOptions.AgentCommand"/> is set).</summary>
+    public SimulatedAgents Agents => _agents;
 
     public string Name => "simulated";
 
@@ -43,11 +48,16 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
     public static string TelemetryBlobName(string poolId, DateTimeOffset runStart) =>
         $"{poolId}/{runStart.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.csv";
 
-    public Task<PoolStatus> EnsureRunningAsync(PoolSpec spec, CancellationToken cancellationToken)
+    public async Task<PoolStatus> EnsureRunningAsync(PoolSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentOutOfRangeException.ThrowIfNegative(spec.Nodes);
-        return MutateAsync(spec.PoolId, async (pool, now, ct) =>
+        if (spec.Nodes == 0)
+        {
+            await _agents.StopAllAsync(spec.PoolId).ConfigureAwait(false);
+        }
+
+        return await SyncAgentsAsync(await MutateAsync(spec.PoolId, async (pool, now, ct) =>
         {
             if (spec.Nodes == 0)
             {
@@ -73,27 +83,36 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
             }
 
             pool.Ensure(spec, now, _options.StartDelay);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    public Task<PoolStatus> PauseAsync(string poolId, CancellationToken cancellationToken) =>
-        MutateAsync(poolId, (pool, now, _) =>
+    public async Task<PoolStatus> PauseAsync(string poolId, CancellationToken cancellationToken)
+    {
+        // The nodes go away: their agents checkpoint and acknowledge first (SIGTERM), as on a VM shutdown.
+        await _agents.StopAllAsync(poolId).ConfigureAwait(false);
+        return await MutateAsync(poolId, (pool, now, _) =>
         {
             pool.Pause(now);
             return Task.CompletedTask;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
-    public Task<PoolStatus> StopAsync(string poolId, CancellationToken cancellationToken) =>
-        MutateAsync(poolId, async (pool, now, ct) =>
+    public async Task<PoolStatus> StopAsync(string poolId, CancellationToken cancellationToken)
+    {
+        await _agents.StopAllAsync(poolId).ConfigureAwait(false);
+        return await MutateAsync(poolId, async (pool, now, ct) =>
         {
             var kind = pool.Kind;
             var nodeSize = pool.NodeSize;
             var (runStart, segments) = pool.Stop(now);
-            if (runStart is { } start && segments.Count > 0)
+            // With agents on the nodes the power readings come from them (telemetry/{job}/{node}/...); a second,
+            // pool-level file for the same run would count the energy twice.
+            if (runStart is { } start && segments.Count > 0 && _options.AgentCommand is not { Count: > 0 })
             {
                 await UploadTelemetryAsync(pool.PoolId, start, AcceleratorPowerProfile.For(kind, nodeSize), segments, ct).ConfigureAwait(false);
             }
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task<PoolStatus> GetStatusAsync(string poolId, CancellationToken cancellationToken)
     {
@@ -107,7 +126,7 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
         }
 
         pool.Advance(_time.GetUtcNow());
-        return pool.ToStatus();
+        return await SyncAgentsAsync(pool.ToStatus()).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<PoolStatus>> ListActiveAsync(CancellationToken cancellationToken)
@@ -115,10 +134,35 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
         CountCall();
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var pools = await LoadAllAsync(_time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        return [.. pools.Where(p => p.State is PoolState.Starting or PoolState.Running).Select(p => p.ToStatus())];
+        var active = new List<PoolStatus>();
+        foreach (var pool in pools.Where(p => p.State is PoolState.Starting or PoolState.Running))
+        {
+            active.Add(await SyncAgentsAsync(pool.ToStatus()).ConfigureAwait(false));
+        }
+
+        return active;
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _agents.Dispose();
+        _gate.Dispose();
+    }
+
+    /// <summary>Nodes that came up (a start or scale-out whose delay passed) get their agents; fewer nodes, fewer agents.</summary>
+    private async Task<PoolStatus> SyncAgentsAsync(PoolStatus status)
+    {
+        if (status.State == PoolState.Running)
+        {
+            await _agents.ReconcileAsync(status.PoolId, status.RunningNodes).ConfigureAwait(false);
+        }
+        else if (status.State != PoolState.Starting)
+        {
+            await _agents.StopAllAsync(status.PoolId).ConfigureAwait(false);
+        }
+
+        return status;
+    }
 
     private async Task<PoolStatus> MutateAsync(string poolId, Func<SimulatedPool, DateTimeOffset, CancellationToken, Task> change, CancellationToken cancellationToken)
     {
