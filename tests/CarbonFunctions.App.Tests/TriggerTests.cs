@@ -208,4 +208,27 @@ public sealed class TriggerTests(AzuriteFixture azurite) : IClassFixture<Azurite
 
         Assert.DoesNotContain(await pool.ListActiveAsync(CancellationToken.None), p => p.PoolId == "left-by-hand" && p.RunningNodes > 0);
     }
+
+    [Fact]
+    public async Task The_telemetry_trigger_turns_an_uploaded_blob_into_the_jobs_stored_report_and_counts_a_redelivery_once()
+    {
+        await using var app = await AppComposition.StartAsync(azurite);
+        var id = NewId("telemetry");
+        var container = app.Storage.Blobs.GetBlobContainerClient(app.Storage.Options.TelemetryContainer);
+        var blob = container.GetBlobClient($"{id}/0/20261201T100000Z-0001.jsonl");
+        var lines = string.Join('\n',
+            """{"timestamp":"2026-12-01T10:00:00Z","device":"gpu0","powerWatts":250}""",
+            """{"timestamp":"2026-12-01T10:01:00Z","device":"gpu0","powerWatts":250}""",
+            """{"timestamp":"2026-12-01T10:02:00Z","device":"gpu0","powerWatts":250}""");
+        await blob.UploadAsync(BinaryData.FromString(lines));
+        await blob.SetMetadataAsync(new Dictionary<string, string> { ["region"] = "spaincentral" });
+        var trigger = app.Function<TelemetryFunctions>();
+
+        await trigger.IngestTelemetryAsync(blob, CancellationToken.None);
+        await trigger.IngestTelemetryAsync(blob, CancellationToken.None);
+
+        var report = await app.Get<Core.Emissions.IEmissionsReportStore>().GetAsync(id, CancellationToken.None);
+        Assert.NotNull(report);
+        Assert.Equal(250.0 * 120 / 3600 / 1000, report.EnergyKwh, 9);
+    }
 }

@@ -36,9 +36,11 @@ internal sealed class JsonLinesReader(TelemetryReadOptions options, TelemetryVal
                 continue;
             }
 
-            if (!terminated)
+            // JSON is self-delimiting: a last line without an end of line counts when it is a whole object (many
+            // writers omit the final newline); only a line cut off mid-object is dropped.
+            if (!terminated && !IsWholeJson(line))
             {
-                problems.Add(number, "the last line has no end of line (the file was cut off); not counted");
+                problems.Add(number, "the last line has no end of line and is not a whole JSON object (the file was cut off); not counted");
                 continue;
             }
 
@@ -46,6 +48,19 @@ internal sealed class JsonLinesReader(TelemetryReadOptions options, TelemetryVal
         }
 
         return lines.LineNumber;
+    }
+
+    private static bool IsWholeJson(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private void ReadLine(string line, long number)

@@ -126,6 +126,19 @@ public sealed class TelemetryReaderTests
     }
 
     [Fact]
+    public void Json_lines_count_a_whole_last_object_without_a_final_newline_but_not_one_cut_off()
+    {
+        const string Whole = "{\"timestamp\":\"2026-01-01T10:00:00Z\",\"device\":\"gpu0\",\"powerWatts\":250}\n{\"timestamp\":\"2026-01-01T10:01:00Z\",\"device\":\"gpu0\",\"powerWatts\":250}";
+        var (whole, wholeSink) = TelemetryFixtures.Read(TelemetryFixtures.FromText(Whole));
+        Assert.Equal(2, wholeSink.Power.Count);
+        Assert.Empty(whole.Problems);
+
+        var (cut, cutSink) = TelemetryFixtures.Read(TelemetryFixtures.FromText(Whole[..^10]));
+        Assert.Single(cutSink.Power);
+        Assert.Equal(2L, Assert.Single(cut.Problems).Line);
+    }
+
+    [Fact]
     public void Killed_poller_file_keeps_the_good_part_and_names_the_bad_lines()
     {
         var (result, sink) = TelemetryFixtures.Read(TelemetryFixtures.Open("nvidia-smi_killed.csv"));
