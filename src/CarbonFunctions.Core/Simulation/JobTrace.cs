@@ -186,5 +186,5 @@ public static class JobTrace
         return [.. jobs.OrderBy(j => j.SubmittedAt).ThenBy(j => j.Id, StringComparer.Ordinal)];
     }
 
-    private static string N(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+    private static string N(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

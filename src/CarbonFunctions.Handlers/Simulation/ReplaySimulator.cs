@@ -160,13 +160,12 @@ internal sealed class SimulatedRun : ILifecycleEffects
     private readonly SimulationSettings _settings;
     private readonly JobPlan? _fixedPlan;
     private readonly double _watts;
-    private readonly long _work;
+    private long _work;
     private readonly List<RunWindow> _runs = [];
     private bool _running;
     private bool _everRan;
     private int _nodes;
     private DateTimeOffset _windowStart;
-    private long _overheadLeft;
     private double _done;
 
     public SimulatedRun(TrainingJob job, IntensityTrace trace, SimulationSettings settings, string policy, JobPlan? fixedPlan, DateTimeOffset submitted)
@@ -227,18 +226,15 @@ internal sealed class SimulatedRun : ILifecycleEffects
         }
 
         var left = Math.Max(0, _work - _done);
-        return Now + TimeSpan.FromTicks(_overheadLeft + (long)Math.Ceiling(left / Rate(_nodes)));
+        return Now + TimeSpan.FromTicks((long)Math.Ceiling(left / Rate(_nodes)));
     }
 
-    /// <summary>Moves the clock, counting the work the running pool did (after its resume overhead).</summary>
+    /// <summary>Moves the clock, counting the work the running pool did.</summary>
     public void AdvanceTo(DateTimeOffset t)
     {
         if (_running && t > Now)
         {
-            var elapsed = (t - Now).Ticks;
-            var overhead = Math.Min(elapsed, _overheadLeft);
-            _overheadLeft -= overhead;
-            _done = Math.Min(_work, _done + ((elapsed - overhead) * Rate(_nodes)));
+            _done = Math.Min(_work, _done + ((t - Now).Ticks * Rate(_nodes)));
         }
 
         Now = t > Now ? t : Now;
@@ -296,8 +292,10 @@ internal sealed class SimulatedRun : ILifecycleEffects
         {
             var forecast = _settings.Forecast.ForecastAt(Now, _trace);
             var forecasts = forecast is null ? new Dictionary<string, CarbonIntensitySeries>() : new Dictionary<string, CarbonIntensitySeries> { [_job.Regions[0]] = forecast };
+            // Progress counts useful work only: the resume overhead already paid is not work done.
+            var useful = _done - (_work - _job.EstimatedDuration.Ticks);
             var progress = replan
-                ? new JobProgress { CompletedRunTime = TimeSpan.FromTicks((long)_done), Region = state.PoolEverStarted ? state.Region : null, IsRunning = _running }
+                ? new JobProgress { CompletedRunTime = TimeSpan.FromTicks(Math.Max(0, (long)useful)), Region = state.PoolEverStarted ? state.Region : null, IsRunning = _running }
                 : null;
             plan = JobPlanner.Plan(_job, new PlanningInput { Now = Now, Forecasts = forecasts, PolicyOverride = Policy, Progress = progress }, _settings.Planner);
         }
@@ -320,7 +318,8 @@ internal sealed class SimulatedRun : ILifecycleEffects
         if (!_running)
         {
             _running = true;
-            _overheadLeft = _everRan ? _job.ResumeOverhead.Ticks : 0;
+            // A resume repeats work (restore, warm-up): the planner's model, ResumeOverhead of run time at min nodes.
+            _work += _everRan ? _job.ResumeOverhead.Ticks : 0;
             _everRan = true;
             _nodes = nodes;
             _windowStart = Now;
@@ -342,7 +341,6 @@ internal sealed class SimulatedRun : ILifecycleEffects
         {
             Close();
             _running = false;
-            _overheadLeft = 0;
             Stops++;
         }
 
