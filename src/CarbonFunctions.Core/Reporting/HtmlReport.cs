@@ -179,7 +179,7 @@ public static class HtmlReport
         var height = 20 + (jobs.Count * Group) + 10;
         var max = Math.Max(1e-9, jobs.Max(j => Math.Max(j.Kg ?? 0, Math.Max(j.CounterfactualKg ?? 0, Math.Abs(j.RegretKg ?? 0)))));
         const int LabelWidth = 160;
-        double W(double kg) => Math.Max(1, (Width - LabelWidth - 120) * Math.Abs(kg) / max);
+        double W(double kg) => Math.Max(1, (Width - LabelWidth - 260) * Math.Abs(kg) / max);
         html.Append(Svg("job-chart", height));
         for (var i = 0; i < jobs.Count; i++)
         {

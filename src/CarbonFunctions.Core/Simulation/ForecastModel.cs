@@ -139,7 +139,7 @@ public sealed class NoisyForecast : ForecastModel
         }
 
         var truth = actuals.Window(vintage, vintage + Horizon, vintage);
-        var random = new Random(HashCode.Combine(_seed, vintage.UtcTicks));
+        var random = new Random(VintageSeed(_seed, vintage.UtcTicks));
         var mean = actuals.Mean;
         var points = new CarbonIntensityPoint[truth.Points.Count];
         var error = 0.0;
@@ -156,6 +156,15 @@ public sealed class NoisyForecast : ForecastModel
         _cachedVintage = vintage;
         _cached = truth with { Points = points, Source = "noisy " + truth.Source };
         return _cached;
+    }
+
+    /// <summary>A seed from the run's seed and the vintage (SplitMix64): HashCode is randomised per process, this is not.</summary>
+    private static int VintageSeed(int seed, long ticks)
+    {
+        var z = unchecked((ulong)ticks + ((ulong)(uint)seed * 0x9E3779B97F4A7C15UL));
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return unchecked((int)(z ^ (z >> 31)));
     }
 
     private static double Gaussian(Random random)

@@ -263,17 +263,23 @@ public static class DemoCommand
         }
 
         AnsiConsole.MarkupLine("[bold]CarbonFunctions demo[/] — sample jobs on replayed real carbon data");
-        var schedule = new Table().Title("Schedule (UTC)").AddColumns("Job", "Policy", "Status", "Ran", "Deadline", "Slack h");
+        // Borderless, unwrapped ids and a start + length "Ran" column: both tables fit 80 columns.
+        var schedule = new Table().Border(TableBorder.Simple).Title("Schedule (UTC)").AddColumns("Job", "Policy", "Status", "Ran (start, h)", "Slack h");
+        foreach (var column in schedule.Columns)
+        {
+            column.NoWrap();
+        }
         foreach (var j in summary.Jobs)
         {
             schedule.AddRow(
                 Markup.Escape(j.Id), j.Policy, j.Status == "Completed" ? $"[green]{j.Status}[/]" : $"[red]{j.Status}[/]",
-                $"{Short(j.Started)}–{Short(j.Ended)}", Short(j.Deadline),
+                j.Started is { } from ? $"{Short(from)} {(j.Ended is { } to ? F((to - from).TotalHours, "0.#") : "…")}" : "-",
                 j.SlackHours is { } slack ? (j.DeadlineMet ? F(slack) : $"[red]{F(slack)}[/]") : "-");
         }
 
         AnsiConsole.Write(schedule);
-        var emissions = new Table().Title("Emissions (kgCO2e)").AddColumns("Job", "Plan: first", "final", "Measured", "At submit", "Saved", "Saved %");
+        var emissions = new Table().Border(TableBorder.Simple).Title("Emissions (kgCO2e)").AddColumns("Job", "Plan 1st", "final", "Measured", "At submit", "Saved", "%");
+        emissions.Columns[0].NoWrap();
         foreach (var column in emissions.Columns.Skip(1))
         {
             column.RightAligned();
@@ -287,7 +293,7 @@ public static class DemoCommand
         var t = summary.Totals;
         emissions.AddRow("[bold]total[/]", string.Empty, string.Empty, $"[bold]{F(t.MeasuredKg)}[/]", $"[bold]{F(t.CounterfactualKg)}[/]", $"[bold]{F(t.SavedKg)}[/]", $"[bold]{F(t.SavedPercent, "0")}[/]");
         AnsiConsole.Write(emissions);
-        AnsiConsole.MarkupLine("Plan: what the planner expected on the forecast, operational, before PUE — first: the job's plan on acceptance; final: the last re-plan, of the work left then. Measured: the pools' telemetry × actual intensity × PUE. At submit (the one counterfactual): the same measured energy profile started at submission, in the region the job ran in.");
+        AnsiConsole.MarkupLine("Slack: deadline − end. Plan: what the planner expected on the forecast, operational, before PUE — 1st: the job's plan on acceptance; final: the last re-plan, of the work left then. Measured: the pools' telemetry × actual intensity × PUE. At submit (the one counterfactual): the same measured energy profile started at submission, in the region the job ran in.");
         foreach (var j in summary.Jobs.Where(j => j.PlanVersusMeasured is not null))
         {
             AnsiConsole.MarkupLineInterpolated($"[dim]{j.Id}:[/] {j.PlanVersusMeasured}");
