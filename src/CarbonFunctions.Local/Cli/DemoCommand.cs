@@ -60,8 +60,10 @@ public static class DemoCommand
         return command;
     }
 
-    /// <summary>What the node agents last reported about a job's workload; every field null when no agent reported.</summary>
-    public sealed record WorkloadSummary(int? ExitCode, long? StepsDone, long? Checkpoints, long? Resumes, long? LostSteps, int CheckpointsAcknowledged, int CheckpointsMissed);
+    /// <summary>What the node agents last reported about a job's workload; the five report fields are written as null when no agent reported.</summary>
+    public sealed record WorkloadSummary(
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? ExitCode, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? StepsDone, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Checkpoints, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Resumes, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? LostSteps,
+        int CheckpointsAcknowledged, int CheckpointsMissed);
 
     /// <summary>
     /// One job of the demo. <see cref="FirstPlanKg"/> is the job's plan when it was accepted, <see cref="FinalPlanKg"/> the
