@@ -22,6 +22,8 @@ root.Subcommands.Add(JobCommands.Create(connection));
 root.Subcommands.Add(PoolCommands.Create(connection));
 root.Subcommands.Add(PlanCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(SimulateCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ForecastCommands.Create(connection));
 root.Subcommands.Add(EmissionsCommands.Create(connection));
 root.Subcommands.Add(LocalCommand.Create(connection));

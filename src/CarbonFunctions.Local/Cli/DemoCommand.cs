@@ -2,9 +2,13 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using CarbonFunctions.Core.Emissions;
+using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Lifecycle;
+using CarbonFunctions.Core.Planning;
 using CarbonFunctions.Core.Pools;
+using CarbonFunctions.Core.Simulation;
 using CarbonFunctions.Handlers.Lifecycle;
 using CarbonFunctions.Local.Hosting;
 using CarbonFunctions.Storage.Azurite;
@@ -56,13 +60,66 @@ public static class DemoCommand
         return command;
     }
 
+    /// <summary>What the node agents last reported about a job's workload; the five report fields are written as null when no agent reported.</summary>
+    public sealed record WorkloadSummary(
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? ExitCode, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? StepsDone, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Checkpoints, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Resumes, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? LostSteps,
+        int CheckpointsAcknowledged, int CheckpointsMissed);
+
+    /// <summary>
+    /// One job of the demo. <see cref="FirstPlanKg"/> is the job's plan when it was accepted, <see cref="FinalPlanKg"/> the
+    /// last re-plan (remaining work only, from when it was made); both operational on the forecast, before PUE.
+    /// <see cref="MeasuredKg"/> is telemetry × actual intensity × PUE. The one counterfactual, <see cref="CounterfactualKg"/>
+    /// ("run at submission"): the same measured energy profile started at submission, in the region the job ran in.
+    /// </summary>
     public sealed record JobSummary(
         string Id, string Policy, string? Region, string Status, DateTimeOffset? Started, DateTimeOffset? Ended, DateTimeOffset Deadline,
-        double? PlannedKg, double? RunNowKg, double? EnergyKwh, double? MeasuredKg, double? CounterfactualKg, double? SavedKg, string? IntensitySource, string? Reason);
+        double? PlannedKg, [property: JsonIgnore] double? RunNowKg, double? EnergyKwh, double? MeasuredKg, double? CounterfactualKg, double? SavedKg, string? IntensitySource, string? Reason)
+    {
+        public DateTimeOffset? SubmittedAt { get; init; }
+
+        /// <summary>The first plan's expected kg; null when it was made without a forecast or not observed.</summary>
+        public double? FirstPlanKg { get; init; }
+
+        public double? FinalPlanKg { get; init; }
+
+        public DateTimeOffset? FinalPlannedAt { get; init; }
+
+        /// <summary>Energy the first plan assumed (nodes × nominal power × planned time), kWh before PUE.</summary>
+        public double? PlannedEnergyKwh { get; init; }
+
+        public double? Pue { get; init; }
+
+        public bool DeadlineMet => Status == nameof(JobStatus.Completed) && Ended is { } e && e <= Deadline;
+
+        /// <summary>Deadline − end, in hours.</summary>
+        public double? SlackHours => Ended is { } e ? (Deadline - e).TotalHours : null;
+
+        public double? SavedPercent => SavedKg is { } saved && CounterfactualKg is > 0 ? 100 * saved / CounterfactualKg.Value : null;
+
+        public WorkloadSummary? Workload { get; init; }
+
+        /// <summary>Why measured and planned differ, in words; null when they agree within 5 % or one is unknown.</summary>
+        public string? PlanVersusMeasured { get; init; }
+    }
+
+    /// <summary>Sums over the jobs that have a measurement.</summary>
+    public sealed record Totals(double MeasuredKg, double CounterfactualKg, double SavedKg, double? SavedPercent, int DeadlinesMet, int Jobs);
 
     public sealed record Summary(
         DateTimeOffset VirtualStart, DateTimeOffset VirtualEnd, double WallSeconds, IReadOnlyList<JobSummary> Jobs,
-        IReadOnlyList<string> PoisonReasons, int PoolsLeftRunning);
+        IReadOnlyList<string> PoisonReasons, int PoolsLeftRunning)
+    {
+        public Totals Totals
+        {
+            get
+            {
+                var measured = Jobs.Where(j => j.MeasuredKg is not null && j.CounterfactualKg is not null).ToList();
+                var m = measured.Sum(j => j.MeasuredKg!.Value);
+                var c = measured.Sum(j => j.CounterfactualKg!.Value);
+                return new Totals(m, c, c - m, c > 0 ? 100 * (c - m) / c : null, Jobs.Count(j => j.DeadlineMet), Jobs.Count);
+            }
+        }
+    }
 
     public static async Task<Summary> RunAsync(string samplesFolder, bool verbose, CancellationToken cancellationToken)
     {
@@ -86,6 +143,9 @@ public static class DemoCommand
         await local.Intake.SendAsync("""{"schemaVersion":1,"id":"broken-job","name":"typo","owner":"demo","pool":{"kind":"gpu","provider":"azure","nodeSize":"Standard_NC24ads_A100_v4","minNodes":2,"maxNode":64},"regions":["westus"],"estimatedDurationMinutes":60,"deadline":"2026-11-30T00:00:00Z","interruptible":false,"workload":{"image":"x"}}""", cancellationToken);
         Output.Note($"Enqueued {ids.Count} sample jobs and one broken job; running the local host on a virtual clock from {Output.Time(clock.GetUtcNow())}...");
 
+        // The stored state keeps only the latest plan; the first one is caught as the loop turns. It counts as the first
+        // plan only when it was made at the job's first transition to Planned (not a re-plan seen late).
+        var firstPlans = new Dictionary<string, JobPlan>(StringComparer.Ordinal);
         var giveUpAt = SamplesWrittenFor.AddDays(7);
         await local.Host.RunAsync(
             async () =>
@@ -95,15 +155,20 @@ public static class DemoCommand
                     return true;
                 }
 
+                var allEnded = true;
                 foreach (var id in ids)
                 {
-                    if ((await local.Jobs.GetAsync(id, cancellationToken))?.State.IsTerminal != true)
+                    var state = (await local.Jobs.GetAsync(id, cancellationToken))?.State;
+                    if (state?.Plan is { } plan && !firstPlans.ContainsKey(id)
+                        && state.History.FirstOrDefault(h => h.To == JobStatus.Planned) is { } planned && planned.At == plan.PlannedAt)
                     {
-                        return false;
+                        firstPlans[id] = plan;
                     }
+
+                    allEnded &= state?.IsTerminal == true;
                 }
 
-                return true;
+                return allEnded;
             },
             cancellationToken);
 
@@ -118,6 +183,7 @@ public static class DemoCommand
         }
 
         var reports = local.Services.GetRequiredService<IEmissionsReportStore>();
+        var plannerOptions = local.Services.GetRequiredService<PlannerOptions>();
         var jobs = new List<JobSummary>();
         foreach (var id in ids)
         {
@@ -129,49 +195,129 @@ public static class DemoCommand
             }
 
             var report = await reports.GetAsync(id, cancellationToken);
-            jobs.Add(Summarise(record, report));
+            jobs.Add(Summarise(record, report, firstPlans.GetValueOrDefault(id), plannerOptions));
         }
 
         var poison = await local.DeadLetters.PeekAsync(cancellationToken: cancellationToken);
         return new Summary(SamplesWrittenFor, clock.GetUtcNow(), stopwatch.Elapsed.TotalSeconds, jobs, [.. poison.Select(p => p.Reason)], leftRunning);
     }
 
-    private static JobSummary Summarise(JobRecord record, EmissionsReport? report)
+    private static JobSummary Summarise(JobRecord record, EmissionsReport? report, JobPlan? first, PlannerOptions planner)
     {
         var state = record.State;
+        var job = record.Job;
         var started = state.History.FirstOrDefault(h => h.To == JobStatus.Running)?.At;
         var ended = state.IsTerminal && state.History.Count > 0 ? state.History[^1].At : (DateTimeOffset?)null;
-        var plan = state.Plan;
+        var final = state.Plan;
+        var shown = first ?? final;
+        var watts = job.Pool.PowerPerNodeWatts ?? (job.Pool.Kind == PoolKind.Gaudi ? planner.DefaultGaudiNodeWatts : planner.DefaultGpuNodeWatts);
+        double? plannedKwh = first is null ? null : first.Slots.Sum(s => s.Nodes * watts / 1000 * s.Duration.TotalHours);
+        var firstKg = first is null ? null : PlanGrams.Expected(first) / 1000;
+        var workload = state.Workload is { } w
+            ? new WorkloadSummary(w.ExitCode, w.StepsDone, w.Checkpoints, w.Resumes, w.LostSteps, state.CheckpointsAcknowledged, state.CheckpointsMissed)
+            : new WorkloadSummary(null, null, null, null, null, state.CheckpointsAcknowledged, state.CheckpointsMissed);
         return new JobSummary(
-            record.Job.Id, plan?.Policy ?? "-", state.Region, state.Status.ToString(), started, ended, record.Job.Deadline,
-            plan?.ExpectedGramsCo2e / 1000, plan?.RunNowGramsCo2e / 1000,
+            job.Id, shown?.Policy ?? "-", state.Region, state.Status.ToString(), started, ended, job.Deadline,
+            shown is null ? null : PlanGrams.Expected(shown) / 1000, shown is null ? null : PlanGrams.RunNow(shown) / 1000,
             report?.EnergyKwh, report?.EmissionsKg, report?.CounterfactualKg, report?.SavingsKg, report?.IntensitySource.ToString(),
-            state.Status == JobStatus.Completed ? null : state.Reason);
+            state.Status == JobStatus.Completed ? null : state.Reason)
+        {
+            SubmittedAt = job.SubmittedAt,
+            FirstPlanKg = firstKg,
+            FinalPlanKg = final is null ? null : PlanGrams.Expected(final) / 1000,
+            FinalPlannedAt = final?.PlannedAt,
+            PlannedEnergyKwh = plannedKwh,
+            Pue = report?.Pue,
+            Workload = workload,
+            PlanVersusMeasured = Explain(firstKg, plannedKwh, report),
+        };
+    }
+
+    /// <summary>
+    /// Splits plan-vs-measured into its three causes: PUE (the plan is before it), energy (telemetry vs nominal power ×
+    /// planned time) and intensity (actuals vs the forecast the plan used).
+    /// </summary>
+    private static string? Explain(double? planKg, double? plannedKwh, EmissionsReport? report)
+    {
+        if (planKg is not { } plan || plannedKwh is not { } kwh || kwh <= 0 || report is null || report.EnergyKwh <= 0 || report.Pue <= 0)
+        {
+            return null;
+        }
+
+        var measured = report.EmissionsKg;
+        if (Math.Abs(measured - plan) <= 0.05 * Math.Max(plan, 1e-9))
+        {
+            return null;
+        }
+
+        var forecastIntensity = plan * 1000 / kwh;
+        var actualIntensity = measured * 1000 / (report.EnergyKwh * report.Pue);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"measured {measured:0.##} kg vs first plan {plan:0.##} kg: PUE ×{report.Pue:0.##} (the plan is before it); energy {report.EnergyKwh:0.#} kWh measured vs {kwh:0.#} kWh planned (nominal node power × planned time); intensity {actualIntensity:0} g/kWh actual vs {forecastIntensity:0} g/kWh forecast");
     }
 
     private static void Print(Summary summary)
     {
-        var table = new Table().Title("CarbonFunctions demo — sample jobs on replayed real carbon data")
-            .AddColumns("Job", "Policy", "Region", "Status", "Ran", "Deadline", "Plan kg", "Run-now kg", "Energy kWh", "Measured kg", "If run at submit kg", "Saved kg");
-        foreach (var j in summary.Jobs)
+        // Piped output has no terminal width; COLUMNS, when set, still decides (the README's 80-column promise).
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var columns) && columns >= 40)
         {
-            table.AddRow(
-                Markup.Escape(j.Id), j.Policy, j.Region ?? "-", j.Status == "Completed" ? $"[green]{j.Status}[/]" : $"[red]{j.Status}[/]",
-                $"{Output.Time(j.Started)} → {Output.Time(j.Ended)}", Output.Time(j.Deadline),
-                F(j.PlannedKg), F(j.RunNowKg), F(j.EnergyKwh), F(j.MeasuredKg), F(j.CounterfactualKg), F(j.SavedKg));
+            AnsiConsole.Profile.Width = columns;
         }
 
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("Plan kg: operational estimate before PUE; measured: from the pools' telemetry × intensity × PUE; 'if run at submit': the same energy profile moved to the submission time.");
+        AnsiConsole.MarkupLine("[bold]CarbonFunctions demo[/] — sample jobs on replayed real carbon data");
+        // Borderless, unwrapped ids and a start + length "Ran" column: both tables fit 80 columns.
+        var schedule = new Table().Border(TableBorder.Simple).Title("Schedule (UTC)").AddColumns("Job", "Policy", "Status", "Ran (start, h)", "Slack h");
+        foreach (var column in schedule.Columns)
+        {
+            column.NoWrap();
+        }
+        foreach (var j in summary.Jobs)
+        {
+            schedule.AddRow(
+                Markup.Escape(j.Id), j.Policy, j.Status == "Completed" ? $"[green]{j.Status}[/]" : $"[red]{j.Status}[/]",
+                j.Started is { } from ? $"{Short(from)} {(j.Ended is { } to ? F((to - from).TotalHours, "0.#") : "…")}" : "-",
+                j.SlackHours is { } slack ? (j.DeadlineMet ? F(slack) : $"[red]{F(slack)}[/]") : "-");
+        }
+
+        AnsiConsole.Write(schedule);
+        var emissions = new Table().Border(TableBorder.Simple).Title("Emissions (kgCO2e)").AddColumns("Job", "Plan 1st", "final", "Measured", "At submit", "Saved", "%");
+        emissions.Columns[0].NoWrap();
+        foreach (var column in emissions.Columns.Skip(1))
+        {
+            column.RightAligned();
+        }
+
+        foreach (var j in summary.Jobs)
+        {
+            emissions.AddRow(Markup.Escape(j.Id), F(j.FirstPlanKg), F(j.FinalPlanKg), F(j.MeasuredKg), F(j.CounterfactualKg), F(j.SavedKg), F(j.SavedPercent, "0"));
+        }
+
+        var t = summary.Totals;
+        emissions.AddRow("[bold]total[/]", string.Empty, string.Empty, $"[bold]{F(t.MeasuredKg)}[/]", $"[bold]{F(t.CounterfactualKg)}[/]", $"[bold]{F(t.SavedKg)}[/]", $"[bold]{F(t.SavedPercent, "0")}[/]");
+        AnsiConsole.Write(emissions);
+        AnsiConsole.MarkupLine("Slack: deadline − end. Plan: what the planner expected on the forecast, operational, before PUE — 1st: the job's plan on acceptance; final: the last re-plan, of the work left then. Measured: the pools' telemetry × actual intensity × PUE. At submit (the one counterfactual): the same measured energy profile started at submission, in the region the job ran in.");
+        foreach (var j in summary.Jobs.Where(j => j.PlanVersusMeasured is not null))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[dim]{j.Id}:[/] {j.PlanVersusMeasured}");
+        }
+
+        foreach (var j in summary.Jobs.Where(j => j.Workload?.StepsDone is not null))
+        {
+            var w = j.Workload!;
+            AnsiConsole.MarkupLineInterpolated($"[dim]{j.Id} workload:[/] exit {w.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "-"}, {w.StepsDone} steps, {w.Checkpoints} checkpoints, {w.Resumes} resumes, {w.LostSteps} steps lost; checkpoints acknowledged {w.CheckpointsAcknowledged}, missed {w.CheckpointsMissed}");
+        }
+
         foreach (var reason in summary.PoisonReasons)
         {
             AnsiConsole.MarkupLineInterpolated($"[yellow]dead-lettered:[/] {reason}");
         }
 
-        AnsiConsole.MarkupLineInterpolated($"Virtual time {Output.Time(summary.VirtualStart)} → {Output.Time(summary.VirtualEnd)} in {summary.WallSeconds:0.0} s; nodes left running: {summary.PoolsLeftRunning}.");
+        AnsiConsole.MarkupLineInterpolated($"{t.DeadlinesMet} of {t.Jobs} deadlines met. Virtual time {Output.Time(summary.VirtualStart)} → {Output.Time(summary.VirtualEnd)} in {summary.WallSeconds:0.0} s; nodes left running: {summary.PoolsLeftRunning}.");
     }
 
-    private static string F(double? value) => value is null ? "-" : value.Value.ToString("0.##", CultureInfo.InvariantCulture);
+    private static string Short(DateTimeOffset? t) => t?.UtcDateTime.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-";
+
+    private static string F(double? value, string format = "0.##") => value is null ? "-" : value.Value.ToString(format, CultureInfo.InvariantCulture);
 
     private static string? FindSamples()
     {
