@@ -66,6 +66,6 @@ public sealed class AgentEventContractTests
     [Fact]
     public void Telemetry_blob_names_follow_job_node_segment_chunk()
     {
-        Assert.Equal("j1/0/20261201T080000Z-0007.csv", AgentTelemetry.BlobName("j1", "0", TestJobs.Now, 7));
+        Assert.Equal("j1/0/20261201T080000000Z-0007.csv", AgentTelemetry.BlobName("j1", "0", TestJobs.Now, 7));
     }
 }

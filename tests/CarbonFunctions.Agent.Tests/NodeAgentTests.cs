@@ -12,7 +12,7 @@ public sealed partial class NodeAgentTests(AzuriteFixture azurite, ITestOutputHe
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(60);
 
-    [GeneratedRegex(@"^(?<job>[a-z0-9-]+)/0/(?<segment>\d{8}T\d{6}Z)-(?<chunk>\d{4})\.csv$")]
+    [GeneratedRegex(@"^(?<job>[a-z0-9-]+)/0/(?<segment>\d{8}T\d{9}Z)-(?<chunk>\d{4})\.csv$")]
     private static partial Regex ChunkName();
 
     [Fact]

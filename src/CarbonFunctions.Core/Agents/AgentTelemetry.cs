@@ -6,7 +6,7 @@ namespace CarbonFunctions.Core.Agents;
 public static class AgentTelemetry
 {
     /// <summary>
-    /// <c>{jobId}/{node}/{segmentStart:yyyyMMddTHHmmssZ}-{chunk:D4}.csv</c>: one segment per workload run on a node
+    /// <c>{jobId}/{node}/{segmentStart:yyyyMMddTHHmmssfffZ}-{chunk:D4}.csv</c> (milliseconds, so that two runs started in one second stay apart): one segment per workload run on a node
     /// (a resume opens a new one), numbered chunks within it, each a complete CSV with its own header.
     /// </summary>
     public static string BlobName(string jobId, string node, DateTimeOffset segmentStart, int chunk)
@@ -14,6 +14,6 @@ public static class AgentTelemetry
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         ArgumentException.ThrowIfNullOrEmpty(node);
         ArgumentOutOfRangeException.ThrowIfNegative(chunk);
-        return string.Create(CultureInfo.InvariantCulture, $"{jobId}/{node}/{segmentStart.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{chunk:D4}.csv");
+        return string.Create(CultureInfo.InvariantCulture, $"{jobId}/{node}/{segmentStart.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{chunk:D4}.csv");
     }
 }

@@ -13,7 +13,11 @@ namespace CarbonFunctions.Handlers.Simulation;
 /// <summary>What a replay runs with besides the trace and the jobs.</summary>
 public sealed record SimulationSettings
 {
-    public PlannerOptions Planner { get; init; } = new();
+    /// <summary>
+    /// The planner's settings. The simulated pools come up at once, so no start-up allowance is planned by default: with
+    /// one, the lifecycle would ask for the pool early and the replay would run (and emit) before the planned slot.
+    /// </summary>
+    public PlannerOptions Planner { get; init; } = new() { StartupAllowance = TimeSpan.Zero };
 
     /// <summary>The production lifecycle's timings; node agents are off (no checkpoints to wait for in a policy study).</summary>
     public LifecycleOptions Lifecycle { get; init; } = new();

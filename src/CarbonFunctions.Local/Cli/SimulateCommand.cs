@@ -119,7 +119,8 @@ public static class SimulateCommand
             var configuration = CliSettings.Load();
             var settings = new SimulationSettings
             {
-                Planner = CliSettings.Bind<PlannerOptions>(configuration, PlannerOptions.SectionName, o => o.Validate()),
+                // Simulated pools come up at once: no start-up allowance (see SimulationSettings.Planner).
+                Planner = CliSettings.Bind<PlannerOptions>(configuration, PlannerOptions.SectionName, o => o.Validate()) with { StartupAllowance = TimeSpan.Zero, StartupAllowances = [] },
                 Forecast = model,
                 Seed = parse.GetValue(seed),
             };
