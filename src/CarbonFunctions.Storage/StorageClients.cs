@@ -1,3 +1,4 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -8,16 +9,26 @@ namespace CarbonFunctions.Storage;
 /// <summary>Creates the Azure Storage clients for <see cref="StorageOptions"/>: a connection string locally, managed identity in Azure.</summary>
 public sealed class StorageClients
 {
-    public StorageClients(StorageOptions options)
+    /// <param name="options">Where the account is and how to reach it.</param>
+    /// <param name="configureClients">
+    /// Called on each client's options before the client is built (retry settings, an extra pipeline policy); the
+    /// fault-injection tests put their failing policy in here.
+    /// </param>
+    public StorageClients(StorageOptions options, Action<ClientOptions>? configureClients = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        var tableOptions = new TableClientOptions();
+        var blobOptions = new BlobClientOptions();
+        configureClients?.Invoke(queueOptions);
+        configureClients?.Invoke(tableOptions);
+        configureClients?.Invoke(blobOptions);
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            Tables = new TableServiceClient(options.ConnectionString);
+            Tables = new TableServiceClient(options.ConnectionString, tableOptions);
             Queues = new QueueServiceClient(options.ConnectionString, queueOptions);
-            Blobs = new BlobServiceClient(options.ConnectionString);
+            Blobs = new BlobServiceClient(options.ConnectionString, blobOptions);
         }
         else
         {
@@ -26,9 +37,9 @@ public sealed class StorageClients
                 ? new ManagedIdentityCredential(options.ClientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(options.ClientId))
                 : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ClientId });
             var account = options.AccountName;
-            Tables = new TableServiceClient(new Uri($"https://{account}.table.core.windows.net"), credential);
+            Tables = new TableServiceClient(new Uri($"https://{account}.table.core.windows.net"), credential, tableOptions);
             Queues = new QueueServiceClient(new Uri($"https://{account}.queue.core.windows.net"), credential, queueOptions);
-            Blobs = new BlobServiceClient(new Uri($"https://{account}.blob.core.windows.net"), credential);
+            Blobs = new BlobServiceClient(new Uri($"https://{account}.blob.core.windows.net"), credential, blobOptions);
         }
     }
 

@@ -10,9 +10,11 @@ internal sealed class FieldReader(List<FieldError> errors)
     {
         foreach (var property in obj.EnumerateObject())
         {
-            if (!known.Contains(property.Name))
+            // A name that is not valid UTF-16 (an escaped lone surrogate) cannot be a known one, and must not be decoded.
+            var name = TryText(property) ?? "(a name that is not valid text)";
+            if (!known.Contains(name))
             {
-                errors.Add(new(prefix + property.Name, "is not a field of the contract (check the spelling)"));
+                errors.Add(new(prefix + Truncate(name, 60), "is not a field of the contract (check the spelling)"));
             }
         }
     }
@@ -46,7 +48,12 @@ internal sealed class FieldReader(List<FieldError> errors)
             return null;
         }
 
-        var text = value.GetString()!;
+        if (TryText(value) is not { } text)
+        {
+            errors.Add(new(prefix + name, NotText));
+            return null;
+        }
+
         if (string.IsNullOrWhiteSpace(text))
         {
             errors.Add(new(prefix + name, "must not be empty"));
@@ -158,13 +165,25 @@ internal sealed class FieldReader(List<FieldError> errors)
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(item.GetString()))
+            if (item.ValueKind != JsonValueKind.String)
             {
                 errors.Add(new($"{prefix}{name}[{index}]", $"must be a non-empty string, was {Describe(item)}"));
                 return null;
             }
 
-            items.Add(item.GetString()!);
+            if (TryText(item) is not { } text)
+            {
+                errors.Add(new($"{prefix}{name}[{index}]", NotText));
+                return null;
+            }
+
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                errors.Add(new($"{prefix}{name}[{index}]", $"must be a non-empty string, was {Describe(item)}"));
+                return null;
+            }
+
+            items.Add(text);
             index++;
         }
 
@@ -194,7 +213,14 @@ internal sealed class FieldReader(List<FieldError> errors)
                 return null;
             }
 
-            items.Add(item.GetDouble());
+            // 1e400 is valid JSON but no double: GetDouble would throw, and an infinity would poison every sum after it.
+            if (!item.TryGetDouble(out var number) || !double.IsFinite(number))
+            {
+                errors.Add(new($"{prefix}{name}[{index}]", $"must be a finite number, was {Describe(item)}"));
+                return null;
+            }
+
+            items.Add(number);
             index++;
         }
 
@@ -216,9 +242,55 @@ internal sealed class FieldReader(List<FieldError> errors)
         return false;
     }
 
+    /// <summary>The reason given for a string that holds an unpaired UTF-16 surrogate (an escaped "\\ud800" alone).</summary>
+    public const string NotText = "is not valid text (it holds an unpaired UTF-16 surrogate)";
+
+    /// <summary>True when <paramref name="text"/> has no unpaired surrogate, so that it encodes to UTF-8 and back unchanged.</summary>
+    public static bool IsValidText(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The string value, or null when its escapes do not decode to valid UTF-16 (System.Text.Json then throws).</summary>
+    private static string? TryText(JsonElement value)
+    {
+        try
+        {
+            return value.GetString() is { } text && IsValidText(text) ? text : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static string? TryText(JsonProperty property)
+    {
+        try
+        {
+            return IsValidText(property.Name) ? property.Name : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     private static string Describe(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => $"the string \"{Truncate(value.GetString()!)}\"",
+        JsonValueKind.String => TryText(value) is { } text ? $"the string \"{Truncate(text, 40)}\"" : "a string that is not valid text",
         JsonValueKind.Number => $"the number {value.GetRawText()}",
         JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
         JsonValueKind.Array => "an array",
@@ -226,5 +298,15 @@ internal sealed class FieldReader(List<FieldError> errors)
         _ => "null",
     };
 
-    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
+    /// <summary>Shortens quoted input for an error message without cutting a surrogate pair in half.</summary>
+    internal static string Truncate(string text, int max)
+    {
+        if (text.Length <= max)
+        {
+            return text;
+        }
+
+        var cut = char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
+        return text[..cut] + "...";
+    }
 }

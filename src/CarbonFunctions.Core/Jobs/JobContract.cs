@@ -26,6 +26,9 @@ public static partial class JobContract
 {
     public const int CurrentSchemaVersion = 1;
 
+    /// <summary>Errors listed per message; the rest are counted, so that a flood of unknown fields gives a reason that fits a dead letter.</summary>
+    public const int MaxReportedErrors = 20;
+
     private static readonly HashSet<string> TopLevelFields =
     [
         "schemaVersion", "id", "name", "owner", "pool", "regions", "estimatedDurationMinutes", "deadline",
@@ -97,6 +100,12 @@ public static partial class JobContract
             return Fail(new FieldError("$", $"message is {size} bytes; the limit is {limits.MaxMessageBytes}"));
         }
 
+        // A lone surrogate cannot be encoded as UTF-8: refuse it here rather than let the JSON reader throw.
+        if (!FieldReader.IsValidText(json))
+        {
+            return Fail(new FieldError("$", "is not valid text (the message holds an unpaired UTF-16 surrogate)"));
+        }
+
         JsonDocument document;
         try
         {
@@ -143,9 +152,14 @@ public static partial class JobContract
                 {
                     errors.Add(new("estimatedDurationMinutes", "must be positive"));
                 }
-                else if (TimeSpan.FromMinutes(durationMinutes.Value) > limits.MaxEstimatedDuration)
+                else if (durationMinutes > limits.MaxEstimatedDuration.TotalMinutes || durationMinutes >= MaxMinutes)
                 {
+                    // Compared as numbers: TimeSpan.FromMinutes overflows from about 1.5e10 minutes on.
                     errors.Add(new("estimatedDurationMinutes", $"{durationMinutes} minutes exceeds the limit of {limits.MaxEstimatedDuration.TotalMinutes} minutes"));
+                }
+                else if (TimeSpan.FromMinutes(durationMinutes.Value) <= TimeSpan.Zero)
+                {
+                    errors.Add(new("estimatedDurationMinutes", "must be positive"));
                 }
                 else
                 {
@@ -160,6 +174,12 @@ public static partial class JobContract
             if (overheadMinutes < 0)
             {
                 errors.Add(new("resumeOverheadMinutes", "must not be negative"));
+                overheadMinutes = 0;
+            }
+            else if (overheadMinutes > limits.MaxEstimatedDuration.TotalMinutes || overheadMinutes >= MaxMinutes)
+            {
+                errors.Add(new("resumeOverheadMinutes", $"must be at most {limits.MaxEstimatedDuration.TotalMinutes} minutes (the longest allowed run)"));
+                overheadMinutes = 0;
             }
 
             var workload = ReadWorkload(root, reader, errors);
@@ -213,7 +233,7 @@ public static partial class JobContract
             if (errors.Count > 0 || pool is null || regions is null || duration is null || deadline is null
                 || id is null || name is null || owner is null || interruptible is null || workload is null)
             {
-                return new JobParseResult(null, errors);
+                return new JobParseResult(null, Bounded(errors));
             }
 
             return new JobParseResult(
@@ -240,6 +260,13 @@ public static partial class JobContract
 
         static JobParseResult Fail(FieldError error) => new(null, [error]);
     }
+
+    // The largest minute count a TimeSpan holds, as a double (TimeSpan.FromMinutes throws at and above it).
+    private static readonly double MaxMinutes = TimeSpan.MaxValue.TotalMinutes;
+
+    private static List<FieldError> Bounded(List<FieldError> errors) => errors.Count <= MaxReportedErrors
+        ? errors
+        : [.. errors.Take(MaxReportedErrors), new FieldError("$", $"and {errors.Count - MaxReportedErrors} more problem(s)")];
 
     /// <summary>Writes a job back in the contract's wire format (camelCase, minutes, ISO 8601 UTC).</summary>
     public static string Serialize(TrainingJob job)
@@ -451,7 +478,7 @@ public static partial class JobContract
         {
             if (!RegionPattern().IsMatch(regions[i]))
             {
-                errors.Add(new($"regions[{i}]", $"'{regions[i]}' is not a region name"));
+                errors.Add(new($"regions[{i}]", $"'{FieldReader.Truncate(regions[i], 60)}' is not a region name"));
             }
             else if (limits.AllowedRegions.Count > 0 && !limits.AllowedRegions.Contains(regions[i], StringComparer.OrdinalIgnoreCase))
             {

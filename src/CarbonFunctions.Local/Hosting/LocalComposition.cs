@@ -33,7 +33,11 @@ public sealed class LocalComposition : IAsyncDisposable
     public DeadLetterQueue DeadLetters => _services.GetRequiredService<DeadLetterQueue>();
     public StorageClients Storage => _services.GetRequiredService<StorageClients>();
 
-    public static async Task<LocalComposition> CreateAsync(IConfiguration configuration, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken = default)
+    public static Task<LocalComposition> CreateAsync(IConfiguration configuration, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken = default) =>
+        CreateAsync(configuration, clock, loggers, configureServices: null, cancellationToken);
+
+    /// <summary>As above; <paramref name="configureServices"/> may replace registrations of the pipeline (the fault-injection tests swap in failing storage clients and pools).</summary>
+    public static async Task<LocalComposition> CreateAsync(IConfiguration configuration, TimeProvider clock, ILoggerFactory loggers, Action<IServiceCollection>? configureServices, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new ServiceCollection();
@@ -41,6 +45,7 @@ public sealed class LocalComposition : IAsyncDisposable
         services.AddSingleton(loggers);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddCarbonPipeline(configuration);
+        configureServices?.Invoke(services);
         var hostOptions = configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         await provider.GetRequiredService<StorageClients>().EnsureCreatedAsync(cancellationToken);

@@ -108,37 +108,35 @@ public sealed class LocalHost(
 
         while (!cancellationToken.IsCancellationRequested && !await until())
         {
-            int work;
             try
             {
-                work = await PumpOnceAsync(cancellationToken);
+                if (await PumpOnceAsync(cancellationToken) > 0)
+                {
+                    continue;
+                }
+
+                if (clock is VirtualClock virtualClock)
+                {
+                    // The wake-up query is storage too: inside the try, or one failed query ends the host.
+                    var next = await NextDueAsync(cancellationToken);
+                    if (next is null)
+                    {
+                        return;
+                    }
+
+                    virtualClock.AdvanceTo(next.Value);
+                    continue;
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                // Only our own cancellation stops the loop: a storage timeout surfaces as a cancellation too.
                 logger.LogError(ex, "Local host loop failed; retrying after {Pause}", options.PollInterval);
                 await Task.Delay(options.PollInterval, TimeProvider.System, cancellationToken);
                 continue;
             }
 
-            if (work > 0)
-            {
-                continue;
-            }
-
-            if (clock is VirtualClock virtualClock)
-            {
-                var next = await NextDueAsync(cancellationToken);
-                if (next is null)
-                {
-                    return;
-                }
-
-                virtualClock.AdvanceTo(next.Value);
-            }
-            else
-            {
-                await Task.Delay(options.PollInterval, cancellationToken);
-            }
+            await Task.Delay(options.PollInterval, cancellationToken);
         }
     }
 
