@@ -107,11 +107,24 @@ public static class JobCommands
         return command;
     }
 
-    private static Command Show(Option<string?> connection)
+    private static Command Show(Option<string?> connection) => ShowRecord(
+        connection,
+        "show",
+        "Show a job: its plan, status and history (--json: the job in the contract's shape, which 'jobs enqueue' takes back)",
+        record => Console.Out.WriteLine(JobContract.Serialize(record.Job)));
+
+    private static Command Status(Option<string?> connection) => ShowRecord(
+        connection,
+        "status",
+        "Show a job's lifecycle state: status, plan, wake-up, checkpoints and history",
+        record => Output.Json(record.State));
+
+    /// <summary>A command that reads one job and prints it for people, or as <paramref name="json"/> prints it under --json.</summary>
+    private static Command ShowRecord(Option<string?> connection, string name, string description, Action<JobRecord> json)
     {
         var id = new Argument<string>("ID") { Description = "The job id" };
-        var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("show", "Show a job: its plan, status and history (--json: the job in the contract's shape, which 'jobs enqueue' takes back)") { id, json };
+        var asJson = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command(name, description) { id, asJson };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var record = await Store(parse, connection).GetAsync(parse.GetValue(id)!, cancellationToken);
@@ -121,39 +134,15 @@ public static class JobCommands
                 return Output.NotFound;
             }
 
-            if (parse.GetValue(json))
+            if (parse.GetValue(asJson))
             {
-                Console.Out.WriteLine(JobContract.Serialize(record.Job));
-                return Output.Ok;
+                json(record);
+            }
+            else
+            {
+                JobView.Write(record);
             }
 
-            JobView.Write(record);
-            return Output.Ok;
-        });
-        return command;
-    }
-
-    private static Command Status(Option<string?> connection)
-    {
-        var id = new Argument<string>("ID") { Description = "The job id" };
-        var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("status", "Show a job's lifecycle state: status, plan, wake-up and history") { id, json };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var record = await Store(parse, connection).GetAsync(parse.GetValue(id)!, cancellationToken);
-            if (record is null)
-            {
-                Output.Error($"no job '{parse.GetValue(id)}'");
-                return Output.NotFound;
-            }
-
-            if (parse.GetValue(json))
-            {
-                Output.Json(record.State);
-                return Output.Ok;
-            }
-
-            JobView.Write(record);
             return Output.Ok;
         });
         return command;
