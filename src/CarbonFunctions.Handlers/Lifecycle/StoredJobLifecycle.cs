@@ -17,7 +17,7 @@ public sealed class StoredJobLifecycle(JobStore store, JobCommandExecutor execut
     public async Task StartAsync(JobRecord stored, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        await ApplyAsync(stored.Job.Id, new JobSubmitted(clock.GetUtcNow()), cancellationToken);
+        await ApplyAsync(stored.Job, new JobSubmitted(clock.GetUtcNow()), cancellationToken);
     }
 
     public async Task<SignalOutcome> SignalAsync(string jobId, JobSignal signal, CancellationToken cancellationToken)
@@ -33,7 +33,7 @@ public sealed class StoredJobLifecycle(JobStore store, JobCommandExecutor execut
             return SignalOutcome.JobEnded;
         }
 
-        await ApplyAsync(jobId, signal.ToEvent(clock.GetUtcNow()), cancellationToken);
+        await ApplyAsync(record.Job, signal.ToEvent(clock.GetUtcNow()), cancellationToken);
         return SignalOutcome.Delivered;
     }
 
@@ -44,10 +44,12 @@ public sealed class StoredJobLifecycle(JobStore store, JobCommandExecutor execut
     public async Task<JobState?> ApplyAsync(string jobId, JobEvent evt, CancellationToken cancellationToken = default)
     {
         var record = await store.GetAsync(jobId, cancellationToken);
-        return record is null
-            ? null
-            : await LifecycleLoop.ApplyAsync(record.Job, evt, options, new TableEffects(store, executor, record.Job, cancellationToken), logger);
+        return record is null ? null : await ApplyAsync(record.Job, evt, cancellationToken);
     }
+
+    /// <summary>For a job already read: the loop's ETag-guarded writes read the current state themselves.</summary>
+    private Task<JobState?> ApplyAsync(TrainingJob job, JobEvent evt, CancellationToken cancellationToken) =>
+        LifecycleLoop.ApplyAsync(job, evt, options, new TableEffects(store, executor, job, cancellationToken), logger);
 
     private sealed class TableEffects(JobStore store, JobCommandExecutor executor, TrainingJob job, CancellationToken cancellationToken) : ILifecycleEffects
     {
