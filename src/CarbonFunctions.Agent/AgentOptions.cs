@@ -59,6 +59,13 @@ public sealed record AgentOptions
 
     public string NvidiaSmiPath { get; init; } = "nvidia-smi";
 
+    /// <summary>
+    /// Only for the local simulation: a scaled clock's anchor (<c>virtual=ISO;wall=ISO;scale=N</c>, see
+    /// <see cref="Core.Simulation.ScaledClock"/>) that the host shares with its agents, so that a demo runs days in
+    /// minutes with real agents and workloads. Unset on a real node: the agent runs on the system clock.
+    /// </summary>
+    public string? Clock { get; init; }
+
     public string HlSmiPath { get; init; } = "hl-smi";
 
     public IReadOnlyList<string> Validate()
@@ -90,6 +97,18 @@ public sealed record AgentOptions
         if (CheckpointCommand is not { Count: > 0 } && Workloads.Signals.TryParse(CheckpointSignal) is null)
         {
             problems.Add($"{SectionName}:CheckpointSignal '{CheckpointSignal}' is not one of {string.Join(", ", Workloads.Signals.Names)}.");
+        }
+
+        if (Clock is { } clock)
+        {
+            try
+            {
+                _ = Core.Simulation.ScaledClock.Parse(clock);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentOutOfRangeException)
+            {
+                problems.Add($"{SectionName}:Clock: {ex.Message}");
+            }
         }
 
         foreach (var (name, value) in new[] { ("HeartbeatInterval", HeartbeatInterval), ("ControlPollInterval", ControlPollInterval), ("SampleInterval", SampleInterval), ("ChunkInterval", ChunkInterval), ("CheckpointTimeout", CheckpointTimeout), ("ImdsTimeout", ImdsTimeout) })

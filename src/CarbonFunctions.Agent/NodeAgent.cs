@@ -6,6 +6,7 @@ using CarbonFunctions.Agent.Power;
 using CarbonFunctions.Agent.Workloads;
 using CarbonFunctions.Core.Agents;
 using CarbonFunctions.Core.Jobs;
+using CarbonFunctions.Core.Simulation;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Agents;
 using CarbonFunctions.Storage.Jobs;
@@ -116,7 +117,8 @@ public sealed class NodeAgent(AgentOptions options, StorageOptions storage, Http
 
             try
             {
-                var context = new WorkloadContext(JobId, identity.Node, checkpointDir, resumed);
+                var jobDir = Path.GetFullPath(Path.Combine(_options.WorkDir, JobId));
+                var context = new WorkloadContext(JobId, identity.Node, checkpointDir, resumed, (_time as ScaledClock)?.Scale ?? 1, jobDir);
                 var plan = LaunchBuilder.Build(_job, context, _options.Runner, _options.DockerPath, _options.WorkingDirectory);
                 _power = PowerSources.Create(_options, _job, identity.Node, _segmentStart);
                 _workload = WorkloadProcess.Start(plan, _logger);
@@ -213,7 +215,8 @@ public sealed class NodeAgent(AgentOptions options, StorageOptions storage, Http
                 // No acknowledgement: the lifecycle's own timeout records the work at risk and pauses anyway.
                 _logger.LogWarning("Job {JobId} node {Node}: the workload did not exit within {Timeout} of the checkpoint signal; killed, not acknowledged", JobId, identity.Node, _options.CheckpointTimeout);
                 _workload.Kill();
-                await _workload.Exited.WaitAsync(TimeSpan.FromSeconds(10), _time).ConfigureAwait(false);
+                // A kill takes wall-clock time, whatever clock the agent runs on.
+                await _workload.Exited.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System).ConfigureAwait(false);
                 await FlushTelemetryAsync(CancellationToken.None).ConfigureAwait(false);
                 _phase = Phase.Ended;
                 return;

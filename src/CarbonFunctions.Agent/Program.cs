@@ -1,4 +1,5 @@
 using CarbonFunctions.Agent;
+using CarbonFunctions.Core.Simulation;
 using CarbonFunctions.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,7 @@ var switches = new Dictionary<string, string>
     ["--workdir"] = "Agent:WorkDir",
     ["--checkpoint-dir"] = "Agent:CheckpointDir",
     ["--power"] = "Agent:Power",
+    ["--clock"] = "Agent:Clock",
 };
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddEnvironmentVariables("CARBON_AGENT_");
@@ -40,13 +42,15 @@ builder.Logging.AddSimpleConsole(o =>
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.CheckpointTimeout + TimeSpan.FromSeconds(30));
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(storage);
-builder.Services.AddSingleton(TimeProvider.System);
+// The demo's agents share the host's scaled clock; a real node runs on the system clock.
+TimeProvider clock = options.Clock is { } anchor ? ScaledClock.Parse(anchor) : TimeProvider.System;
+builder.Services.AddSingleton(clock);
 builder.Services.AddHttpClient(nameof(NodeAgent), c => c.Timeout = options.ImdsTimeout);
 builder.Services.AddSingleton(sp => new NodeAgent(
     options,
     storage,
     sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(NodeAgent)),
-    TimeProvider.System,
+    clock,
     sp.GetRequiredService<ILogger<NodeAgent>>()));
 builder.Services.AddHostedService<AgentWorker>();
 using var host = builder.Build();

@@ -15,7 +15,16 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
 {
     private static readonly DateTimeOffset Start = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private sealed record Rig(StorageClients Clients, JobStore Store, TrainingJobQueue Intake, JobEventQueue Events, DeadLetterQueue DeadLetters, JobIntake JobIntake, LocalHost Host, StoredJobLifecycle Lifecycle, Reconciler Reconciler, VirtualClock Clock, CarbonFunctions.Storage.Planning.StartupTimeStore StartupTimes);
+    private sealed record Rig(StorageClients Clients, JobStore Store, TrainingJobQueue Intake, JobEventQueue Events, DeadLetterQueue DeadLetters, JobIntake JobIntake, LocalHost Host, StoredJobLifecycle Lifecycle, Reconciler Reconciler, VirtualClock Clock, CarbonFunctions.Storage.Planning.StartupTimeStore StartupTimes, TrainingRunStandIn Runs)
+    {
+        /// <summary>Runs the host until the job has ended; the stand-in completes a job whose planned work is over.</summary>
+        public Task RunUntilEndedAsync(string jobId) =>
+            Host.RunAsync(async () =>
+            {
+                await Runs.FinishPlannedWorkAsync();
+                return (await Store.GetAsync(jobId))?.State.IsTerminal == true;
+            });
+    }
 
     private async Task<StorageClients> NewAccountAsync()
     {
@@ -34,7 +43,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         return clients;
     }
 
-    private static Rig Build(StorageClients clients, CountingPoolProvider pools, IJobPlanSource planner, VirtualClock clock, bool simulateWorkloads = true)
+    private static Rig Build(StorageClients clients, CountingPoolProvider pools, IJobPlanSource planner, VirtualClock clock)
     {
         var lifecycle = new LifecycleOptions();
         var store = new JobStore(clients);
@@ -47,8 +56,8 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var deadLetters = new DeadLetterQueue(clients, clock);
         var intake = new JobIntake(store, deadLetters, new JobLimits(), new Core.Planning.PlannerOptions(), clients.Options, clock, NullLogger<JobIntake>.Instance);
         var reconciler = new Reconciler(store, providers, lifecycle, clock, NullLogger<Reconciler>.Instance);
-        var host = new LocalHost(intakeQueue, events, intake, runner, store, [], clock, new LocalHostOptions { SimulateWorkloads = simulateWorkloads }, NullLogger<LocalHost>.Instance);
-        return new Rig(clients, store, intakeQueue, events, deadLetters, intake, host, runner, reconciler, clock, startupTimes);
+        var host = new LocalHost(intakeQueue, events, intake, runner, store, [], clock, new LocalHostOptions(), NullLogger<LocalHost>.Instance);
+        return new Rig(clients, store, intakeQueue, events, deadLetters, intake, host, runner, reconciler, clock, startupTimes, new TrainingRunStandIn(store, events, clock));
     }
 
     private static string JobJson(string id, DateTimeOffset deadline) => $$$"""
@@ -64,7 +73,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var rig = Build(clients, pools, new FixedPlanSource((TimeSpan.FromHours(2), TimeSpan.FromHours(1), 2), (TimeSpan.FromHours(5), TimeSpan.FromHours(1), 2)), new VirtualClock(Start));
 
         await rig.Intake.SendAsync(JobJson("lifecycle-1", Start.AddHours(12)));
-        await rig.Host.RunAsync(async () => (await rig.Store.GetAsync("lifecycle-1"))?.State.IsTerminal == true);
+        await rig.RunUntilEndedAsync("lifecycle-1");
 
         var record = (await rig.Store.GetAsync("lifecycle-1"))!;
         Assert.Equal(JobStatus.Completed, record.State.Status);
@@ -82,7 +91,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var clients = await NewAccountAsync();
         var rig = Build(clients, new CountingPoolProvider(), new FixedPlanSource((TimeSpan.FromHours(1), TimeSpan.FromHours(1), 2), (TimeSpan.FromHours(3), TimeSpan.FromHours(1), 2)), new VirtualClock(Start));
         await rig.Intake.SendAsync(JobJson("startup-1", Start.AddHours(12)));
-        await rig.Host.RunAsync(async () => (await rig.Store.GetAsync("startup-1"))?.State.IsTerminal == true);
+        await rig.RunUntilEndedAsync("startup-1");
 
         // Both starts of the job were recorded (the counting provider is up at once: 0 s each).
         var store = new CarbonFunctions.Storage.Planning.StartupTimeStore(clients, AzuriteFixture.UniqueName("startup"));
@@ -124,7 +133,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
     {
         var clients = await NewAccountAsync();
         var pools = new CountingPoolProvider();
-        var rig = Build(clients, pools, new FixedPlanSource((TimeSpan.Zero, TimeSpan.FromHours(1), 2)), new VirtualClock(Start), simulateWorkloads: false);
+        var rig = Build(clients, pools, new FixedPlanSource((TimeSpan.Zero, TimeSpan.FromHours(1), 2)), new VirtualClock(Start));
         var json = JobJson("dup-1", Start.AddHours(12));
         await rig.Intake.SendAsync(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)));
         await rig.Intake.SendAsync(json);
@@ -143,7 +152,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var rig = Build(clients, new CountingPoolProvider(), new FailingPlanSource(), new VirtualClock(Start));
         await rig.Intake.SendAsync(JobJson("fails-1", Start.AddHours(12)));
 
-        await rig.Host.RunAsync(async () => (await rig.Store.GetAsync("fails-1"))?.State.IsTerminal == true);
+        await rig.RunUntilEndedAsync("fails-1");
 
         var failed = (await rig.Store.GetAsync("fails-1"))!;
         Assert.Equal(JobStatus.Failed, failed.State.Status);
@@ -194,8 +203,8 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var pools = new CountingPoolProvider { StartLatency = TimeSpan.FromMilliseconds(50) };
         var clock = new VirtualClock(Start);
         var plan = new FixedPlanSource((TimeSpan.FromHours(1), TimeSpan.FromHours(1), 2));
-        var first = Build(clients, pools, plan, clock, simulateWorkloads: false);
-        var second = Build(clients, pools, plan, clock, simulateWorkloads: false);
+        var first = Build(clients, pools, plan, clock);
+        var second = Build(clients, pools, plan, clock);
         for (var i = 0; i < 10; i++)
         {
             await first.Intake.SendAsync(JobJson($"race-{i}", Start.AddHours(12)));
@@ -217,7 +226,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
     {
         var clients = await NewAccountAsync();
         var pools = new CountingPoolProvider();
-        var rig = Build(clients, pools, new FixedPlanSource((TimeSpan.Zero, TimeSpan.FromHours(3), 2)), new VirtualClock(Start), simulateWorkloads: false);
+        var rig = Build(clients, pools, new FixedPlanSource((TimeSpan.Zero, TimeSpan.FromHours(3), 2)), new VirtualClock(Start));
         await rig.Intake.SendAsync(JobJson("cancel-1", Start.AddHours(12)));
         await rig.Host.PumpOnceAsync();
         await rig.Events.SendAsync(new JobEventMessage("cancel-1", "cancel", "no longer needed", Start));

@@ -7,11 +7,15 @@ public sealed record LaunchPlan(string Runner, string FileName, IReadOnlyList<st
 
 /// <summary>What the workload is told about its run.</summary>
 /// <param name="CheckpointDir">The host folder that survives a pause (the OS disk of a deallocated VM, locally a folder).</param>
-public sealed record WorkloadContext(string JobId, string Node, string CheckpointDir, bool Resumed);
+/// <param name="TimeScale">Virtual seconds per wall second when the agent runs on a scaled clock (the demo); 1 on a real node.</param>
+/// <param name="JobDir">The job's folder above the nodes' own (<c>{WorkDir}/{jobId}</c>): shared by the nodes only where they share a disk, as the local simulation's do.</param>
+public sealed record WorkloadContext(string JobId, string Node, string CheckpointDir, bool Resumed, double TimeScale = 1, string? JobDir = null);
 
 /// <summary>
 /// Builds the launch of a job's workload. The environment contract (docs/AGENT.md): CARBON_JOB_ID, CARBON_NODE,
-/// CARBON_CHECKPOINT_DIR, CARBON_STATUS_FILE, and CARBON_RESUMED=1 on a resume.
+/// CARBON_CHECKPOINT_DIR, CARBON_STATUS_FILE, CARBON_RESUMED=1 on a resume, CARBON_JOB_DIR for a process workload
+/// (the job's folder above the node's), and CARBON_TIME_SCALE when the agent runs
+/// on a scaled clock (a workload that paces itself by the wall clock divides its waits by it).
 /// </summary>
 public static class LaunchBuilder
 {
@@ -53,6 +57,17 @@ public static class LaunchBuilder
         if (context.Resumed)
         {
             environment["CARBON_RESUMED"] = "1";
+        }
+
+        if (context.JobDir is { } jobDir && checkpointDir == context.CheckpointDir)
+        {
+            // A host path: only a process workload sees it (a container gets the checkpoint mount alone).
+            environment["CARBON_JOB_DIR"] = jobDir;
+        }
+
+        if (context.TimeScale != 1)
+        {
+            environment["CARBON_TIME_SCALE"] = context.TimeScale.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return environment;

@@ -11,7 +11,7 @@ namespace CarbonFunctions.Compute.Simulated;
 /// lifecycle's request, just exit) and acknowledge before they exit; only an agent still up after
 /// <see cref="SimulatedPoolOptions.AgentStopTimeout"/> is killed.
 /// </summary>
-public sealed class SimulatedAgents(SimulatedPoolOptions options) : IDisposable
+public sealed class SimulatedAgents(SimulatedPoolOptions options, TimeProvider? clock = null) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SortedDictionary<int, Process>> _pools = new(StringComparer.Ordinal);
@@ -56,7 +56,7 @@ public sealed class SimulatedAgents(SimulatedPoolOptions options) : IDisposable
             {
                 if (!started.ContainsKey(node))
                 {
-                    started[node] = Start(CommandFor(template, poolId, node));
+                    started[node] = Start(CommandFor(template, poolId, node), poolId, node);
                 }
             }
 
@@ -102,19 +102,76 @@ public sealed class SimulatedAgents(SimulatedPoolOptions options) : IDisposable
         }
     }
 
-    private Process Start(IReadOnlyList<string> command)
+    private Process Start(IReadOnlyList<string> command, string poolId, int node)
     {
         var info = new ProcessStartInfo(command[0])
         {
             UseShellExecute = false,
             WorkingDirectory = options.AgentWorkingDirectory ?? Environment.CurrentDirectory,
+
+            // The host's stdout is its result (carbonctl demo --json): an agent's output goes to its log or to stderr.
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
         };
         foreach (var argument in command.Skip(1))
         {
             info.ArgumentList.Add(argument);
         }
 
-        return Process.Start(info) ?? throw new InvalidOperationException($"{command[0]} did not start");
+        if (clock is Core.Simulation.ScaledClock scaled)
+        {
+            // The agent runs on the host's scaled clock (the demo): same anchor, same scale, so both agree on the time.
+            info.Environment["CARBON_AGENT_Agent__Clock"] = scaled.ToString();
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"{command[0]} did not start");
+        var log = OpenLog(poolId, node);
+        process.OutputDataReceived += (_, line) => Write(log, line.Data);
+        process.ErrorDataReceived += (_, line) => Write(log, line.Data);
+        process.Exited += (_, _) => CloseLog(log);
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private TextWriter OpenLog(string poolId, int node)
+    {
+        if (options.AgentLogDirectory is not { } directory)
+        {
+            // Console.Error is synchronised already, and is never closed here (CloseLog skips it).
+            return Console.Error;
+        }
+
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"{poolId}-node{node.ToString(CultureInfo.InvariantCulture)}.log");
+        return TextWriter.Synchronized(new StreamWriter(path, append: true) { AutoFlush = true });
+    }
+
+    private static void Write(TextWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        try
+        {
+            log.WriteLine(line);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The agent exited and its log was closed while a last line was in flight: that line is dropped.
+        }
+    }
+
+    private static void CloseLog(TextWriter log)
+    {
+        if (!ReferenceEquals(log, Console.Error))
+        {
+            // Late output lines may still arrive after Exited; a synchronised writer over a closed stream drops them.
+            _ = Task.Delay(TimeSpan.FromSeconds(1)).ContinueWith(_ => log.Dispose(), TaskScheduler.Default);
+        }
     }
 
     private async Task StopAsync(List<Process> agents)

@@ -30,6 +30,9 @@ public sealed record SimulatedPoolOptions
     /// <summary>Where the agents start (relative paths in <see cref="AgentCommand"/> and in workload commands resolve here).</summary>
     public string? AgentWorkingDirectory { get; init; }
 
+    /// <summary>Where each agent's output goes (<c>{poolId}-node{N}.log</c>); unset: the host's stderr.</summary>
+    public string? AgentLogDirectory { get; init; }
+
     /// <summary>How long a pause or stop waits for an agent to checkpoint, acknowledge and exit after SIGTERM before killing it.</summary>
     public TimeSpan AgentStopTimeout { get; init; } = TimeSpan.FromMinutes(3);
 

@@ -23,6 +23,7 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SimulatedAgents _agents;
+    private readonly HashSet<ITimer> _watches = [];
     private readonly Lock _throttleGate = new();
     private long _throttleMinute = long.MinValue;
     private int _callsThisMinute;
@@ -36,7 +37,7 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _table = tables.GetTableClient(options.TableName);
         _container = blobs.GetBlobContainerClient(options.TelemetryContainer);
-        _agents = new SimulatedAgents(options);
+        _agents = new SimulatedAgents(options, timeProvider);
     }
 
     /// <summary>The node agents this provider started (when <see cref="SimulatedPoolOptions.AgentCommand"/> is set).</summary>
@@ -83,7 +84,58 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
             }
 
             pool.Ensure(spec, now, _options.StartDelay);
-        }, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false) is var status && status.RequestedNodes > status.RunningNodes
+            ? WatchStart(status)
+            : status;
+    }
+
+    /// <summary>
+    /// A cloud node boots its agent by itself once it is up; a simulated node only comes up when the provider is next
+    /// asked. With agents on the nodes, the provider asks itself once the start delay has passed, so that a scale-out of
+    /// a running pool (which the lifecycle does not poll) gets its agents on time.
+    /// </summary>
+    private PoolStatus WatchStart(PoolStatus status)
+    {
+        if (_options.AgentCommand is not { Count: > 0 })
+        {
+            return status;
+        }
+
+        ITimer? timer = null;
+        timer = _time.CreateTimer(
+            _ =>
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await GetStatusAsync(status.PoolId, CancellationToken.None).ConfigureAwait(false);
+                    }
+#pragma warning disable CA1031 // a background look at the pool: a failure only delays the agents to the next status call
+                    catch (Exception)
+#pragma warning restore CA1031
+                    {
+                    }
+                    finally
+                    {
+                        lock (_watches)
+                        {
+                            _watches.Remove(timer!);
+                        }
+
+                        timer?.Dispose();
+                    }
+                });
+            },
+            null,
+            _options.StartDelay + TimeSpan.FromSeconds(1),
+            Timeout.InfiniteTimeSpan);
+        lock (_watches)
+        {
+            _watches.Add(timer);
+        }
+
+        return status;
     }
 
     public async Task<PoolStatus> PauseAsync(string poolId, CancellationToken cancellationToken)
@@ -145,6 +197,16 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
 
     public void Dispose()
     {
+        lock (_watches)
+        {
+            foreach (var watch in _watches)
+            {
+                watch.Dispose();
+            }
+
+            _watches.Clear();
+        }
+
         _agents.Dispose();
         _gate.Dispose();
     }

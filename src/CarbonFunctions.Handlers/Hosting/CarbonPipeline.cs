@@ -87,6 +87,9 @@ public static class CarbonPipeline
         services.AddCarbonForecasts(configuration);
 
         services.AddSingleton<INodeLedger>(sp => new TableNodeLedger(sp.GetRequiredService<TableServiceClient>(), pools));
+
+        // Registered on its own so that the container disposes it: that stops the node agents it started.
+        services.AddSingleton(sp => new SimulatedPoolProvider(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<BlobServiceClient>(), simulated, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var budget = sp.GetRequiredService<INodeLedger>();
@@ -94,7 +97,7 @@ public static class CarbonPipeline
             if (simulate)
             {
                 // One simulated cloud stands in for both, behind the same budget guard as the real ones.
-                var fake = new NodeBudgetGuard(new SimulatedPoolProvider(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<BlobServiceClient>(), simulated, sp.GetRequiredService<TimeProvider>()), budget);
+                var fake = new NodeBudgetGuard(sp.GetRequiredService<SimulatedPoolProvider>(), budget);
                 byCloud[CloudProvider.Azure] = fake;
                 byCloud[CloudProvider.Aws] = fake;
             }

@@ -27,15 +27,23 @@ namespace CarbonFunctions.Local.Cli;
 /// </summary>
 public static class DemoCommand
 {
+
     /// <summary>The sample jobs' deadlines are written against this submission time (samples/jobs/README.md).</summary>
     public static readonly DateTimeOffset SamplesWrittenFor = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// Virtual seconds per wall second while a pool runs: a planned hour takes about three wall seconds, long enough for
+    /// an agent process to start (0.3-0.5 s, a quarter of an hour of virtual time, inside the plan's start-up allowance).
+    /// </summary>
+    public const double DefaultTimeScale = 1200;
 
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
         var verbose = new Option<bool>("--verbose") { Description = "Log what the host does" };
         var samples = new Option<DirectoryInfo?>("--samples") { Description = "Folder of job files (default: samples/jobs)" };
-        var command = new Command("demo", "Run sample jobs end to end: Azurite, replayed carbon data, simulated pools, virtual clock") { json, verbose, samples };
+        var scale = new Option<double>("--time-scale") { Description = "Virtual seconds per wall second while a pool runs (idle time is skipped)", DefaultValueFactory = _ => DefaultTimeScale };
+        var command = new Command("demo", "Run sample jobs end to end: Azurite, replayed carbon data, simulated pools with real node agents and workloads, a scaled clock") { json, verbose, samples, scale };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var folder = parse.GetValue(samples)?.FullName ?? FindSamples();
@@ -45,7 +53,20 @@ public static class DemoCommand
                 return Output.InvalidInput;
             }
 
-            var summary = await RunAsync(folder, parse.GetValue(verbose), cancellationToken);
+            var timeScale = parse.GetValue(scale);
+            if (!double.IsFinite(timeScale) || timeScale < 1 || timeScale > 100_000)
+            {
+                Output.Error("--time-scale must be between 1 and 100000");
+                return Output.InvalidInput;
+            }
+
+            if (LocalAgents.Find(Path.GetTempPath()) is null)
+            {
+                Output.Error(LocalAgents.NotFound);
+                return Output.Failure;
+            }
+
+            var summary = await RunAsync(folder, parse.GetValue(verbose), cancellationToken, timeScale);
             if (parse.GetValue(json))
             {
                 Output.Json(summary);
@@ -121,13 +142,48 @@ public static class DemoCommand
         }
     }
 
-    public static async Task<Summary> RunAsync(string samplesFolder, bool verbose, CancellationToken cancellationToken)
+    /// <summary>Runs the demo; <paramref name="agents"/> says where the agent is (default: next to this carbonctl, in a fresh temporary folder).</summary>
+    public static async Task<Summary> RunAsync(string samplesFolder, bool verbose, CancellationToken cancellationToken, double timeScale = DefaultTimeScale, LocalAgents? agents = null)
     {
         var stopwatch = Stopwatch.StartNew();
+        var workDir = agents?.WorkDir ?? Path.Combine(Path.GetTempPath(), "carbonfunctions-demo-" + Guid.NewGuid().ToString("N")[..8]);
+        agents ??= LocalAgents.Find(workDir) ?? throw new InvalidOperationException(LocalAgents.NotFound);
+        try
+        {
+            return await RunAsync(samplesFolder, agents, verbose, timeScale, stopwatch, cancellationToken);
+        }
+        finally
+        {
+            // Checkpoints and agent logs of this run only; nothing of it is needed once the summary is out.
+            if (Directory.Exists(workDir))
+            {
+                Directory.Delete(workDir, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<Summary> RunAsync(string samplesFolder, LocalAgents agents, bool verbose, double timeScale, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
         Output.Note("Starting Azurite (in memory, free loopback ports)...");
         await using var azurite = await AzuriteProcess.StartAsync(cancellationToken: cancellationToken);
-        var clock = new VirtualClock(SamplesWrittenFor);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(LocalSettings.Demo(azurite.ConnectionString)).Build();
+        // Held at the samples' submission time while Azurite and the host start, so that the jobs are submitted then.
+        var clock = ScaledClock.Held(SamplesWrittenFor, timeScale);
+        var settings = LocalSettings.Demo(azurite.ConnectionString);
+        foreach (var (key, value) in agents.Settings(azurite.ConnectionString, AgentTiming.ScaledDemo))
+        {
+            settings[key] = value;
+        }
+
+
+        // An agent samples power every virtual minute, and a busy wall clock stretches a few of those gaps: on the
+        // scaled clock a gap of a few minutes between readings is still the same run, not the device switched off.
+        settings["Carbon:Emissions:MaxGap"] = "00:10:00";
+
+        // An agent process takes a wall second or less to start: up to a quarter of an hour of the demo's time, after the
+        // pool is up. Plans end that much earlier, so that the workload still finishes before the deadline.
+        settings["Carbon:Planner:DeadlineMargin"] = "00:30:00";
+        settings["Carbon:LocalHost:PollInterval"] = "00:00:00.050";
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning));
         await using var local = await LocalComposition.CreateAsync(configuration, clock, loggers, cancellationToken);
 
@@ -141,10 +197,11 @@ public static class DemoCommand
 
         // One broken job, to show the dead-letter path: it must end in the poison queue with its reasons.
         await local.Intake.SendAsync("""{"schemaVersion":1,"id":"broken-job","name":"typo","owner":"demo","pool":{"kind":"gpu","provider":"azure","nodeSize":"Standard_NC24ads_A100_v4","minNodes":2,"maxNode":64},"regions":["westus"],"estimatedDurationMinutes":60,"deadline":"2026-11-30T00:00:00Z","interruptible":false,"workload":{"image":"x"}}""", cancellationToken);
-        Output.Note($"Enqueued {ids.Count} sample jobs and one broken job; running the local host on a virtual clock from {Output.Time(clock.GetUtcNow())}...");
+        clock.Release();
+        Output.Note($"Enqueued {ids.Count} sample jobs and one broken job; running the local host from {Output.Time(clock.GetUtcNow())}, {timeScale:0}x while a pool runs (node agents and workloads in {agents.WorkDir})...");
 
-        // The stored state keeps only the latest plan; the first one is caught as the loop turns. It counts as the first
-        // plan only when it was made at the job's first transition to Planned (not a re-plan seen late).
+        // The stored state keeps only the latest plan; the first one is caught as the loop turns: the jobs are planned in
+        // the host's first turn, and a re-plan needs a forecast refresh, hours of virtual time later.
         var firstPlans = new Dictionary<string, JobPlan>(StringComparer.Ordinal);
         var giveUpAt = SamplesWrittenFor.AddDays(7);
         await local.Host.RunAsync(
@@ -159,8 +216,7 @@ public static class DemoCommand
                 foreach (var id in ids)
                 {
                     var state = (await local.Jobs.GetAsync(id, cancellationToken))?.State;
-                    if (state?.Plan is { } plan && !firstPlans.ContainsKey(id)
-                        && state.History.FirstOrDefault(h => h.To == JobStatus.Planned) is { } planned && planned.At == plan.PlannedAt)
+                    if (state?.Plan is { } plan && !firstPlans.ContainsKey(id))
                     {
                         firstPlans[id] = plan;
                     }
@@ -319,20 +375,5 @@ public static class DemoCommand
 
     private static string F(double? value, string format = "0.##") => value is null ? "-" : value.Value.ToString(format, CultureInfo.InvariantCulture);
 
-    private static string? FindSamples()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "samples", "jobs");
-                if (Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
-    }
+    private static string? FindSamples() => RepositoryFolders.Find(Path.Combine("samples", "jobs")) is { } root ? Path.Combine(root, "samples", "jobs") : null;
 }

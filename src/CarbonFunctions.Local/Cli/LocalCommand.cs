@@ -27,10 +27,21 @@ public static class LocalCommand
                 }
 
                 var connectionString = azurite?.ConnectionString ?? CliSettings.ResolveConnection(parse.GetValue(connection), settings);
+
+                // Every simulated node runs a real node agent and the job's workload command (the sample trainer in
+                // samples/jobs); carbonctl.json or Carbon__* variables override any of it.
+                var agents = LocalAgents.Find(Path.Combine(Path.GetTempPath(), "carbonfunctions-local"));
+                if (agents is null)
+                {
+                    Output.Error(LocalAgents.NotFound);
+                    return Output.Failure;
+                }
+
                 var configuration = new ConfigurationBuilder()
                     .AddInMemoryCollection(LocalSettings.Defaults(connectionString))
+                    .AddInMemoryCollection(agents.Settings(connectionString, AgentTiming.RealTime))
                     .AddConfiguration(settings)
-                    .AddInMemoryCollection(new Dictionary<string, string?> { ["Carbon:Storage:ConnectionString"] = connectionString, ["Carbon:LocalHost:SimulateWorkloads"] = settings["Carbon:LocalHost:SimulateWorkloads"] ?? "false" })
+                    .AddInMemoryCollection(new Dictionary<string, string?> { ["Carbon:Storage:ConnectionString"] = connectionString })
                     .Build();
                 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Information));
                 await using var local = await LocalComposition.CreateAsync(configuration, TimeProvider.System, loggers, cancellationToken);

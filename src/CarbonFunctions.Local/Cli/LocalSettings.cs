@@ -18,7 +18,6 @@ public static class LocalSettings
         ["Carbon:Forecasts:Regions:2"] = "westus",
         ["Carbon:Forecasts:Regions:3"] = "eastus",
         ["Carbon:Forecasts:Regions:4"] = "us-east-1",
-        ["Carbon:LocalHost:SimulateWorkloads"] = "true",
     };
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Azure.Storage.Queues.Models;
 using CarbonFunctions.Core.Lifecycle;
+using CarbonFunctions.Core.Simulation;
 using CarbonFunctions.Handlers.Jobs;
 using CarbonFunctions.Handlers.Lifecycle;
 using CarbonFunctions.Storage.Jobs;
@@ -19,11 +20,6 @@ public sealed record LocalHostOptions
     /// <summary>How long a received message stays invisible to other hosts while this one handles it.</summary>
     public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>
-    /// Stands in for the training runs in the demo: a running job whose last planned slot is over reports itself
-    /// done, as a real run would through <c>carbonctl jobs complete</c> or a job-events message.
-    /// </summary>
-    public bool SimulateWorkloads { get; init; }
 }
 
 /// <summary>
@@ -74,11 +70,6 @@ public sealed class LocalHost(
 
         work += await DrainAsync(intakeQueue.Name, ct => intakeQueue.ReceiveAsync(16, options.VisibilityTimeout, ct), m => intake.HandleJobAsync(m, lifecycle, cancellationToken), intakeQueue.CompleteAsync, cancellationToken);
         work += await DrainAsync(eventQueue.Name, ct => eventQueue.ReceiveAsync(16, options.VisibilityTimeout, ct), m => intake.HandleEventAsync(m, lifecycle, cancellationToken), eventQueue.CompleteAsync, cancellationToken);
-        if (options.SimulateWorkloads)
-        {
-            work += await FinishSimulatedWorkloadsAsync(cancellationToken);
-        }
-
         now = clock.GetUtcNow();
         foreach (var due in await store.ListDueAsync(now, cancellationToken))
         {
@@ -95,7 +86,8 @@ public sealed class LocalHost(
 
     /// <summary>
     /// Runs until <paramref name="until"/> says stop. On a <see cref="VirtualClock"/>, idle time is skipped by
-    /// jumping to the next wake-up; on the real clock the host sleeps between polls. A storage error that survives the
+    /// jumping to the next wake-up; on a <see cref="ScaledClock"/> (the demo with node agents) too, but only while no
+    /// pool is up, since agents and workloads live on that clock; otherwise the host sleeps between polls. A storage error that survives the
     /// SDK's retries is logged and the loop goes on after a pause: the host outlives a storage hiccup.
     /// </summary>
     public async Task RunAsync(Func<Task<bool>> until, CancellationToken cancellationToken = default)
@@ -127,6 +119,19 @@ public sealed class LocalHost(
                     virtualClock.AdvanceTo(next.Value);
                     continue;
                 }
+
+                if (clock is ScaledClock scaled && !await AnyPoolUpAsync(cancellationToken))
+                {
+                    // Nothing runs on a node (no agent, no workload, whose time flows with the clock): skip ahead.
+                    var next = await NextDueAsync(cancellationToken);
+                    if (next is null)
+                    {
+                        return;
+                    }
+
+                    scaled.JumpTo(next.Value);
+                    continue;
+                }
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -138,6 +143,20 @@ public sealed class LocalHost(
 
             await Task.Delay(options.PollInterval, cancellationToken);
         }
+    }
+
+    /// <summary>True while some job has asked for its pool and not yet seen it paused or stopped.</summary>
+    private async Task<bool> AnyPoolUpAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var record in store.ListAsync(activeOnly: true, cancellationToken))
+        {
+            if (record.State.Status is JobStatus.StartingPool or JobStatus.Running or JobStatus.Checkpointing or JobStatus.Pausing or JobStatus.Stopping)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
@@ -178,22 +197,5 @@ public sealed class LocalHost(
                 }
             }
         }
-    }
-
-    private async Task<int> FinishSimulatedWorkloadsAsync(CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        var finished = 0;
-        await foreach (var record in store.ListAsync(activeOnly: true, cancellationToken))
-        {
-            var state = record.State;
-            if (state is { Status: JobStatus.Running, Plan: { } plan } && state.SlotIndex == plan.Slots.Count - 1 && now >= plan.Slots[^1].End)
-            {
-                await lifecycle.ApplyAsync(record.Job.Id, new WorkFinished(now, true, "simulated training run finished its planned work"), cancellationToken);
-                finished++;
-            }
-        }
-
-        return finished;
     }
 }

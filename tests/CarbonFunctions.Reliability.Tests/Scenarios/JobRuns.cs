@@ -2,6 +2,8 @@ using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Local.Hosting;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Jobs;
+using CarbonFunctions.Storage.Queues;
+using CarbonFunctions.Testing;
 
 namespace CarbonFunctions.Reliability.Tests.Scenarios;
 
@@ -37,12 +39,21 @@ internal static class JobRuns
     {
         using var limit = new CancellationTokenSource(wallLimit);
         var giveUpAt = LocalRig.Start.AddDays(7);
+
+        // No node agents here: a job whose planned work is over is completed from outside, as a user would.
+        var runs = new TrainingRunStandIn(new JobStore(rig.Clean), new JobEventQueue(rig.Clean), rig.Clock);
         try
         {
             while (!await AllEndedAsync(rig.Clean, ids))
             {
                 Assert.True(rig.Clock.GetUtcNow() < giveUpAt, "virtual time ran a week past the start without the jobs ending");
-                await host.RunAsync(async () => rig.Clock.GetUtcNow() > giveUpAt || await AllEndedAsync(rig.Clean, ids), limit.Token);
+                await host.RunAsync(
+                    async () =>
+                    {
+                        await runs.FinishPlannedWorkAsync(limit.Token);
+                        return rig.Clock.GetUtcNow() > giveUpAt || await AllEndedAsync(rig.Clean, ids);
+                    },
+                    limit.Token);
                 await Task.Delay(100, limit.Token);
             }
         }
