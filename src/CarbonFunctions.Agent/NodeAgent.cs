@@ -30,6 +30,12 @@ public sealed class NodeAgent(AgentOptions options, StorageOptions storage, Http
     public const int ExitCannotRun = 2;
     public const int ExitNoIdentity = 78;
 
+    /// <summary>
+    /// The request id of a checkpoint that the node's shutdown asked for (SIGTERM to the agent) rather than the
+    /// lifecycle: the event is well formed, and the lifecycle keeps only its workload report.
+    /// </summary>
+    public const string ShutdownRequest = "node-shutdown";
+
     /// <summary>Written in the checkpoint folder at every start: its presence makes the next start a resume.</summary>
     public const string RunsMarker = ".carbon-agent-runs";
 
@@ -152,7 +158,7 @@ public sealed class NodeAgent(AgentOptions options, StorageOptions storage, Http
                     // The node is going away (SIGTERM to the agent: a shutdown or an eviction notice): save the work first.
                     if (_phase == Phase.Running)
                     {
-                        await CheckpointAsync(null).ConfigureAwait(false);
+                        await CheckpointAsync(ShutdownRequest).ConfigureAwait(false);
                     }
 
                     return ExitOk;

@@ -106,6 +106,9 @@ internal sealed class AgentHarness : IDisposable
         foreach (var message in messages.Value.OrderBy(m => m.InsertedOn))
         {
             _events.Add(AgentEventContract.TryParse(message.MessageText) ?? throw new InvalidDataException("not an agent event: " + message.MessageText));
+
+            // Every event an agent sends must be one the hosts accept, or it is dead-lettered instead of handled.
+            _ = CarbonFunctions.Storage.Queues.JobEventQueue.TryRead(message.MessageText) ?? throw new InvalidDataException("the hosts' reader refuses this event: " + message.MessageText);
             await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
         }
     }

@@ -62,7 +62,8 @@ public sealed class AgentProcessTests(AzuriteFixture azurite, ITestOutputHelper 
 
             Assert.Equal(0, agent.ExitCode);
             var checkpointed = await harness.WaitForAsync(e => e.Kind == AgentEventKinds.Checkpointed);
-            Assert.Null(checkpointed.RequestId);
+            // The host's event reader refuses a checkpointed without a request id (it would be dead-lettered).
+            Assert.Equal(NodeAgent.ShutdownRequest, checkpointed.RequestId);
             var saved = AgentHarness.ReadJson(Path.Combine(harness.CheckpointDir(job.Id), "checkpoint.json")).GetProperty("step").GetInt32();
             Assert.Equal(saved, checkpointed.Workload!.StepsDone);
             Assert.True(saved >= 3);

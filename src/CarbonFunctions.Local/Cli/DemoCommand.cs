@@ -322,7 +322,7 @@ public static class DemoCommand
 
         AnsiConsole.MarkupLine("[bold]CarbonFunctions demo[/] — sample jobs on replayed real carbon data");
         // Borderless, unwrapped ids and a start + length "Ran" column: both tables fit 80 columns.
-        var schedule = new Table().Border(TableBorder.Simple).Title("Schedule (UTC)").AddColumns("Job", "Policy", "Status", "Ran (start, h)", "Slack h");
+        var schedule = new Table().Border(TableBorder.Simple).Title("Schedule (UTC; run length and slack in hours)").AddColumns("Job", "Policy", "Status", "Ran (start, h)", "Slack");
         foreach (var column in schedule.Columns)
         {
             column.NoWrap();
