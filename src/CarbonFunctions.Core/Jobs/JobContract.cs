@@ -39,7 +39,10 @@ public static partial class JobContract
     private static readonly HashSet<string> PoolFields =
         ["kind", "provider", "nodeSize", "minNodes", "maxNodes", "powerPerNodeWatts", "relativeThroughput"];
 
-    private static readonly HashSet<string> WorkloadFields = ["image", "command"];
+    private static readonly HashSet<string> WorkloadFields = ["image", "command", "maxRetries"];
+
+    /// <summary>Most restarts a job may ask for after its workload exits non-zero (each one restarts the pool).</summary>
+    public const int MaxWorkloadRetries = 10;
 
     /// <summary>Policies the planner knows; kept here so that intake refuses an unknown one.</summary>
     public static readonly IReadOnlyList<string> KnownPolicies =
@@ -331,6 +334,11 @@ public static partial class JobContract
                 w.WriteEndArray();
             }
 
+            if (job.Workload.MaxRetries != 0)
+            {
+                w.WriteNumber("maxRetries", job.Workload.MaxRetries);
+            }
+
             w.WriteEndObject();
             if (job.CarbonThresholdGramsPerKwh is { } threshold)
             {
@@ -505,12 +513,18 @@ public static partial class JobContract
         reader.RejectUnknown(workload.Value, "workload.", WorkloadFields);
         var image = reader.String(workload.Value, "image", required: false, prefix: "workload.", maxLength: 500);
         var command = reader.StringArray(workload.Value, "command", required: false, prefix: "workload.");
+        var retries = reader.Int(workload.Value, "maxRetries", required: false, prefix: "workload.");
+        var before = errors.Count;
+        if (retries is < 0 or > MaxWorkloadRetries)
+        {
+            errors.Add(new("workload.maxRetries", $"must be between 0 and {MaxWorkloadRetries}, was {retries}"));
+        }
+
         if (image is null && (command is null || command.Count == 0))
         {
             errors.Add(new("workload", "needs an image, a command, or both"));
-            return null;
         }
 
-        return new Workload { Image = image, Command = command };
+        return errors.Count > before ? null : new Workload { Image = image, Command = command, MaxRetries = retries ?? 0 };
     }
 }

@@ -85,4 +85,7 @@ public sealed record Workload
 {
     public string? Image { get; init; }
     public IReadOnlyList<string>? Command { get; init; }
+
+    /// <summary>How often a workload that exits non-zero is restarted (the pool paused and started again) before the job fails.</summary>
+    public int MaxRetries { get; init; }
 }

@@ -113,4 +113,7 @@ public sealed record JobDecision(JobState State, IReadOnlyList<JobCommand> Comma
 {
     /// <summary>True when the event changed nothing (a stale timer, a duplicate message).</summary>
     public bool Ignored { get; init; }
+
+    /// <summary>Set when the event was refused rather than merely ignored (say, "complete" for a job that never ran): why.</summary>
+    public string? Refusal { get; init; }
 }

@@ -17,7 +17,7 @@ public abstract class LifecycleScenarioTests(AzuriteFixture azurite)
         var scenario = Scenarios.Named(name);
         await using var host = await StartHostAsync(azurite, scenario);
         var prefix = name[..Math.Min(name.Length, 40)].TrimEnd('-');
-        var job = JobContract.ReadStored(Scenarios.JobJson($"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)], DateTimeOffset.UtcNow + scenario.Deadline));
+        var job = JobContract.ReadStored(Scenarios.JobJson($"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)], DateTimeOffset.UtcNow + scenario.Deadline, scenario.MaxRetries));
 
         await scenario.Script(host, job);
         var final = await host.WaitForEndAsync(job.Id, TimeSpan.FromSeconds(60));

@@ -26,6 +26,9 @@ internal sealed record Scenario(
     /// <summary>The lifecycle settings the scenario runs under (node agents on or off, their timeouts).</summary>
     public LifecycleOptions Lifecycle { get; init; } = Scenarios.Lifecycle;
 
+    /// <summary>The job's <c>workload.maxRetries</c>: restarts after a non-zero exit.</summary>
+    public int MaxRetries { get; init; }
+
     /// <summary>Extra checks on the final state and the hosts' records.</summary>
     public Action<JobState, ScriptedPlanSource>? Check { get; init; }
 
@@ -160,7 +163,7 @@ internal static class Scenarios
             Pool = new PoolBehaviour { StartFailures = int.MaxValue },
             Check = (final, _) =>
             {
-                Assert.Equal(2, final.StartAttempts);
+                Assert.Equal(1, final.History.Count(t => t.Reason.StartsWith("pool start attempt 1 failed", StringComparison.Ordinal)));
                 Assert.StartsWith("the pool did not start after 2 attempt(s): StartPool: QuotaExceeded", final.Reason, StringComparison.Ordinal);
             },
         },
@@ -338,6 +341,27 @@ internal static class Scenarios
             Lifecycle = WithAgents,
             Check = (final, _) => Assert.Equal((1, "cancelled: budget freeze"), (final.CheckpointsAcknowledged, final.Reason)),
         },
+
+        new("agents-a-crash-with-a-retry-left-restarts-the-pool-and-the-next-crash-fails-the-job", [Plan((0, Long, 2))], async (h, job) =>
+            {
+                await h.SubmitAsync(job);
+                await h.WaitForAsync(job.Id, s => s.Status == Running);
+                await h.AgentAsync(job.Id, "finished", "1", exitCode: 137, reason: "killed");
+                await h.WaitForAsync(job.Id, s => s.Status == Running && s.WorkloadRestarts == 1);
+                await h.AgentAsync(job.Id, "finished", "0", exitCode: 3);
+            },
+            [Planned, StartingPool, Running, Pausing, Paused, StartingPool, Running, Stopping, Failed],
+            ["start 2", "pause", "start 2", "stop"])
+        {
+            Lifecycle = WithAgents,
+            MaxRetries = 1,
+            Check = (final, _) =>
+            {
+                Assert.Equal(1, final.WorkloadRestarts);
+                Assert.Contains(final.History, t => t.Reason == "the workload exited with code 137 on node 1: killed; restart 1 of 1: pausing the pool to start the workload again");
+                Assert.Equal("the workload exited with code 3 on node 0 (no restart left: 1 of 1 used)", final.Reason);
+            },
+        },
     ];
 
     public static Scenario Named(string name) => All.Single(s => s.Name == name);
@@ -354,7 +378,7 @@ internal static class Scenarios
     }
 
     /// <summary>A job as a team would enqueue it; the deadline comes from the scenario.</summary>
-    public static string JobJson(string id, DateTimeOffset deadline) => $$"""
+    public static string JobJson(string id, DateTimeOffset deadline, int maxRetries = 0) => $$"""
         {
           "schemaVersion": 1,
           "id": "{{id}}",
@@ -365,7 +389,7 @@ internal static class Scenarios
           "estimatedDurationMinutes": 0.05,
           "deadline": "{{deadline.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}",
           "interruptible": true,
-          "workload": { "image": "example.azurecr.io/train:1" }
+          "workload": { "image": "example.azurecr.io/train:1", "maxRetries": {{maxRetries}} }
         }
         """;
 

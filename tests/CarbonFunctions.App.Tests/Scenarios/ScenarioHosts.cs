@@ -160,7 +160,7 @@ internal sealed class DurableScenarioHost : ScenarioHostBase
     }
 
     public override async Task SubmitAsync(TrainingJob job) =>
-        await Intake.HandleJobAsync(new ReceivedMessage($"m{Interlocked.Increment(ref _messages)}", Scenarios.JobJson(job.Id, job.Deadline), 1, DateTimeOffset.UtcNow), _jobs);
+        await Intake.HandleJobAsync(new ReceivedMessage($"m{Interlocked.Increment(ref _messages)}", Scenarios.JobJson(job.Id, job.Deadline, job.Workload.MaxRetries), 1, DateTimeOffset.UtcNow), _jobs);
 
     public override async Task SignalAsync(string jobId, string kind, string? reason) => await SendEventBodyAsync(EventJson(jobId, kind, reason));
 
@@ -203,7 +203,7 @@ internal sealed class LocalScenarioHost : ScenarioHostBase
         return self;
     }
 
-    public override async Task SubmitAsync(TrainingJob job) => await JobsQueue.SendAsync(Scenarios.JobJson(job.Id, job.Deadline));
+    public override async Task SubmitAsync(TrainingJob job) => await JobsQueue.SendAsync(Scenarios.JobJson(job.Id, job.Deadline, job.Workload.MaxRetries));
 
     public override async Task SignalAsync(string jobId, string kind, string? reason) =>
         await EventsQueue.SendAsync(new JobEventMessage(jobId, kind, reason, DateTimeOffset.UtcNow));

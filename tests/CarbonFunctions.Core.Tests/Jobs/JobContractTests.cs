@@ -63,6 +63,25 @@ public sealed class JobContractTests
     }
 
     [Fact]
+    public void Workload_retries_default_to_0_are_read_written_back_and_bounded()
+    {
+        Assert.Equal(0, Parse(Sample()).Job!.Workload.MaxRetries);
+
+        var json = Sample();
+        json["workload"]!["maxRetries"] = 3;
+        var job = Parse(json).Job!;
+        Assert.Equal(3, job.Workload.MaxRetries);
+        Assert.Equal(3, JobContract.Parse(JobContract.Serialize(job), Limits, Now).Job!.Workload.MaxRetries);
+
+        foreach (var (value, reason) in new (JsonNode, string)[] { (11, "must be between 0 and 10, was 11"), (-1, "must be between 0 and 10, was -1"), (1.5, "must be a whole number, was the number 1.5") })
+        {
+            var bad = Sample();
+            bad["workload"]!["maxRetries"] = value;
+            Assert.Equal(new FieldError("workload.maxRetries", reason), Assert.Single(Parse(bad).Errors));
+        }
+    }
+
+    [Fact]
     public void Missing_and_mistyped_fields_are_reported_by_name()
     {
         var json = Sample();

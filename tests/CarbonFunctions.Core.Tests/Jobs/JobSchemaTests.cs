@@ -17,6 +17,7 @@ public sealed class JobSchemaTests
         "remove:owner", "remove:pool", "set:schemaVersion=2", "set:id=\"Bad Id!\"", "set:interruptible=\"yes\"",
         "set:regions=[]", "set:pool.kind=\"tpu\"", "set:pool.minNodes=0", "set:unknownField=1", "set:workload={}",
         "set:policy=\"greenest\"", "set:estimatedDurationMinutes=-5",
+        "set:workload.maxRetries=11", "set:workload.maxRetries=-1", "set:workload.maxRetries=1.5", "set:workload={\"maxRetries\":1}",
     };
 
     [Theory]
@@ -28,6 +29,16 @@ public sealed class JobSchemaTests
         var json = File.ReadAllText(Path.Combine(JobContractTests.SamplesDir, file));
         Assert.Empty(Schema.Value.Validate(json));
         Assert.True(JobContract.Parse(json, new JobLimits(), Now).IsValid);
+    }
+
+    [Fact]
+    public void Workload_retries_in_range_are_accepted_by_both()
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(JobContractTests.SamplesDir, "bert-finetune.json")))!.AsObject();
+        json["workload"]!["maxRetries"] = 10;
+        var text = json.ToJsonString();
+        Assert.Empty(Schema.Value.Validate(text));
+        Assert.Equal(10, JobContract.Parse(text, new JobLimits(), Now).Job!.Workload.MaxRetries);
     }
 
     [Theory]

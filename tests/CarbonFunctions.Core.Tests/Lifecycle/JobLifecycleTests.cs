@@ -157,8 +157,8 @@ public sealed class JobLifecycleTests
     public void A_start_that_takes_longer_than_the_timeout_counts_as_a_failed_attempt()
     {
         var state = Step(JobState.New(Job.Id, T0), new JobPlanned(T0, PlanOf((0, 2, 2)))).State;
-        var late = Step(state with { WakeAt = T0.AddMinutes(20) }, new TimerFired(T0.AddMinutes(20)));
-        Assert.Equal(1, late.State.StartAttempts);
+        var late = Step(state, new TimerFired(T0.AddMinutes(20)));
+        Assert.Equal(1, Assert.IsType<StartingPhase>(late.State.Phase).Attempts);
         Assert.Empty(late.Commands);
     }
 
@@ -229,7 +229,10 @@ public sealed class JobLifecycleTests
 
         var started = Step(moved.State, new TimerFired(T0.AddHours(2))).State;
         var elsewhere = PlanOf((3, 5, 2)) with { Region = "northeurope" };
-        Assert.True(Step(started with { Status = JobStatus.Paused }, new JobReplanned(T0.AddHours(2), elsewhere)).Ignored);
+        var starting = Assert.IsType<StartingPhase>(started.Phase);
+        var paused = started with { Phase = new PausedPhase(starting.Plan, 0, starting.Pool, T0.AddHours(3)) };
+        Assert.True(Step(paused, new JobReplanned(T0.AddHours(2), elsewhere)).Ignored);
+        Assert.False(Step(paused, new JobReplanned(T0.AddHours(2), PlanOf((3, 5, 2)))).Ignored);
     }
 
     [Fact]
@@ -246,10 +249,13 @@ public sealed class JobLifecycleTests
     {
         var options = Options with { MaxHistory = 10 };
         var state = JobLifecycle.Decide(Job, JobState.New(Job.Id, T0), new JobPlanned(T0, PlanOf((0, 2, 2))), options).State;
+        state = JobLifecycle.Decide(Job, state, new PoolObserved(T0, Pool(PoolState.Running, 2)), options).State;
         for (var i = 0; i < 30; i++)
         {
-            state = JobLifecycle.Decide(Job, state with { Status = JobStatus.Running }, new PoolCommandFailed(T0.AddMinutes(i), "x"), options).State;
+            state = JobLifecycle.Decide(Job, state, new PoolCommandFailed(T0.AddMinutes(i), "x"), options).State;
         }
+
+        Assert.Equal(JobStatus.Running, state.Status);
 
         Assert.Equal(10, state.History.Count);
     }

@@ -169,8 +169,20 @@ public sealed class WorkloadLifecycleTests
         var planned = Step(JobState.New(Job.Id, T0), new JobPlanned(T0, TwoSlots with { Slots = [new PlannedSlot(T0.AddHours(3), T0.AddHours(5), 2, "westeurope", 100)] })).State;
         Assert.Equal(JobStatus.Planned, planned.Status);
 
-        Assert.True(Step(planned, new WorkFinished(T0.AddMinutes(1), true, "done?")).Ignored);
-        Assert.True(Step(planned, new WorkFinished(T0.AddMinutes(1), false, "failed?")).Ignored);
+        foreach (var never in new[] { JobState.New(Job.Id, T0), planned })
+        {
+            var refused = Step(never, new WorkFinished(T0.AddMinutes(1), true, "done?"));
+            Assert.True(refused.Ignored);
+            Assert.Same(never, refused.State);
+            Assert.Equal("the job has not run yet: nothing can have finished (cancel it instead)", refused.Refusal);
+            Assert.Equal(refused.Refusal, Step(never, new WorkFinished(T0.AddMinutes(1), false, "failed?")).Refusal);
+        }
+
+        // Once a pool was asked for, the report is taken: the job stops through the pool.
+        var starting = Step(planned, new TimerFired(T0.AddHours(3))).State;
+        var done = Step(starting, new WorkFinished(T0.AddHours(3).AddMinutes(5), true, "done"));
+        Assert.Null(done.Refusal);
+        Assert.Equal((JobStatus.Stopping, JobStatus.Completed), (done.State.Status, done.State.Outcome));
     }
 
     [Fact]
