@@ -84,4 +84,23 @@ public sealed class HttpTests(AzuriteFixture azurite) : IClassFixture<AzuriteFix
         var late = (FakeHttpResponse)await http.SignalJobAsync(Request(app, "POST", $"jobs/{id}/complete", "", FakeHttpRequest.Caller(("roles", Owner))), id, "complete", app.Client, CancellationToken.None);
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
     }
+
+    [Fact]
+    public async Task Complete_before_the_job_ran_is_refused_with_409_and_the_tables_reason()
+    {
+        await using var app = await AppComposition.StartAsync(azurite);
+        var id = $"http-{Guid.NewGuid():N}"[..18];
+        var job = JobContract.ReadStored($$$"""
+            {"schemaVersion":1,"id":"{{{id}}}","name":"http","owner":"{{{Owner}}}","pool":{"kind":"gpu","provider":"azure","nodeSize":"Standard_NC24ads_A100_v4","minNodes":2},
+             "regions":["spaincentral"],"estimatedDurationMinutes":60,"deadline":"{{{DateTimeOffset.UtcNow.AddDays(1).UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}}}","interruptible":true,"workload":{"image":"i"}}
+            """);
+        await app.Get<JobStore>().TryAddAsync(job, JobState.New(id, DateTimeOffset.UtcNow));
+        var http = app.Function<HttpFunctions>();
+
+        var response = (FakeHttpResponse)await http.SignalJobAsync(Request(app, "POST", $"jobs/{id}/complete", "", FakeHttpRequest.Caller(("roles", Owner))), id, "complete", app.Client, CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("has not run yet", response.Text, StringComparison.Ordinal);
+        Assert.Equal(JobStatus.Queued, (await app.Get<JobStore>().GetAsync(id))!.State.Status);
+    }
 }

@@ -81,7 +81,14 @@ public sealed class HttpFunctions(JobStore store, IEmissionsReportStore reports,
             return await JsonAsync(request, HttpStatusCode.BadRequest, new { error = "the body must be empty or {\"reason\": \"...\"}" }, cancellationToken);
         }
 
-        return await hosts.For(client).SignalAsync(id, new JobSignal(action, reason), cancellationToken) switch
+        var signal = new JobSignal(action, reason);
+        if (await store.GetAsync(id, cancellationToken) is { } record && signal.RefusalFor(record.State, DateTimeOffset.UtcNow) is { } refusal)
+        {
+            // The lifecycle table refuses it in this status (complete before the job ran): say so instead of 202.
+            return await JsonAsync(request, HttpStatusCode.Conflict, new { error = $"job '{id}' is {record.State.Status}: {refusal}" }, cancellationToken);
+        }
+
+        return await hosts.For(client).SignalAsync(id, signal, cancellationToken) switch
         {
             SignalOutcome.Delivered => await JsonAsync(request, HttpStatusCode.Accepted, new { jobId = id, @event = action }, cancellationToken),
             SignalOutcome.JobEnded => await JsonAsync(request, HttpStatusCode.Conflict, new { error = $"job '{id}' has ended" }, cancellationToken),

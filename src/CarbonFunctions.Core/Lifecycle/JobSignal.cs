@@ -29,6 +29,17 @@ public sealed record JobSignal(string Kind, string? Reason = null)
 
     public static bool IsKnownKind(string? kind) => kind is not null && Kinds.Contains(kind);
 
+    /// <summary>
+    /// Why the lifecycle table refuses this signal for a job in <paramref name="state"/> (e.g. <c>complete</c> before
+    /// the job ran), or null: the CLI and the HTTP API answer at once instead of sending what would be refused.
+    /// </summary>
+    public string? RefusalFor(JobState state, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var cell = JobLifecycle.CellOf(state.Status, JobLifecycle.KindOf(ToEvent(at)));
+        return cell.Action == CellAction.Refuse ? cell.Rule : null;
+    }
+
     /// <summary>Agent signals must say which node they come from (and a checkpoint which request it answers).</summary>
     public bool IsComplete => !AgentEventKinds.All.Contains(Kind)
         || (!string.IsNullOrWhiteSpace(Node) && (Kind != AgentEventKinds.Checkpointed || !string.IsNullOrWhiteSpace(RequestId)));

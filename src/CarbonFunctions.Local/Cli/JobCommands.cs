@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CarbonFunctions.Core.Jobs;
+using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Handlers.Jobs;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Jobs;
@@ -170,14 +171,14 @@ public static class JobCommands
                 return Output.NotFound;
             }
 
-            if (kind == "complete" && !record.State.PoolEverStarted)
+            var eventKind = kind == "cancel" ? "cancel" : parse.GetValue(failed) ? "fail" : "complete";
+            if (new JobSignal(eventKind).RefusalFor(record.State, DateTimeOffset.UtcNow) is { } refused)
             {
-                // The lifecycle ignores it too: a run that never started cannot have finished.
-                Output.Error($"job '{jobId}' has not run yet (status {record.State.Status}); nothing can have finished — use 'jobs cancel' to drop it");
+                // The lifecycle table would refuse it too (e.g. complete before the job ran): say so now.
+                Output.Error($"job '{jobId}' is {record.State.Status}: {refused}");
                 return Output.InvalidInput;
             }
 
-            var eventKind = kind == "cancel" ? "cancel" : parse.GetValue(failed) ? "fail" : "complete";
             await new JobEventQueue(clients).SendAsync(new JobEventMessage(jobId, eventKind, parse.GetValue(reason), DateTimeOffset.UtcNow), cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"Sent [green]{eventKind}[/] for {jobId}; the host applies it on its next poll.");
             return Output.Ok;
