@@ -64,8 +64,11 @@ public sealed class HostileMessageTests(SharedAzurite azurite, ITestOutputHelper
             }
         });
 
+        var sentAt = stopwatch.Elapsed;
+
         // Two competing hosts drain the queue, as two `carbonctl local run` processes would.
         await Task.WhenAll(DrainAsync(first.Host), DrainAsync(second.Host));
+        var drainedAt = stopwatch.Elapsed;
 
         var deadLetters = await Accounting.DeadLettersAsync(rig.Clean, DeadLetterSource.Jobs);
         var jobs = await Accounting.JobsAsync(rig.Clean);
@@ -120,7 +123,7 @@ public sealed class HostileMessageTests(SharedAzurite azurite, ITestOutputHelper
         Assert.True(sent.Count >= Messages - refusedBySend);
         Assert.True(sent.Count >= 4_900, $"only {sent.Count} messages reached the queue");
         var line = Summary.Print(output, $"hostile: {sent.Count} in, {accepted} accepted, {deadLetters.Count} rejected, {duplicates} duplicates, {lost.Count} lost, {(alive == 2 ? "host alive" : "host dead")}");
-        output.WriteLine($"classes: {string.Join(", ", generator.PerClass.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"))}; refused by the queue service: {refusedBySend}; {stopwatch.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine($"classes: {string.Join(", ", generator.PerClass.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"))}; refused by the queue service: {refusedBySend}; {stopwatch.Elapsed.TotalSeconds:0.0} s (sent by {sentAt.TotalSeconds:0.0} s, drained by {drainedAt.TotalSeconds:0.0} s)");
         Assert.Matches(@"^hostile: \d+ in, \d+ accepted, \d+ rejected, \d+ duplicates, 0 lost, host alive$", line);
     }
 
