@@ -13,7 +13,11 @@ namespace CarbonFunctions.Reliability.Tests.Scenarios;
 /// the storage emulator is restarted too, from its files on disk, and a new host process goes on where the dead one
 /// stopped. What survives is only what storage acknowledged.
 /// </summary>
-[Collection(ReliabilityCollection.Name)]
+/// <remarks>
+/// In a collection of its own: it has its own Azurite (another Node.js process), so it runs beside the scenarios on
+/// the shared one instead of after them.
+/// </remarks>
+[Collection(CrashProcessCollection.Name)]
 public sealed class CrashProcessTests(ITestOutputHelper output)
 {
     /// <summary>
@@ -146,4 +150,11 @@ public sealed class CrashProcessTests(ITestOutputHelper output)
         var path = Path.Combine(mine.Replace("CarbonFunctions.Reliability.Tests", "CarbonFunctions.CrashHost", StringComparison.Ordinal), "CarbonFunctions.CrashHost.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"the crash host is not built at {path}");
     }
+}
+
+/// <summary>The crash process scenario alone: its own Azurite on disk, run in parallel with the shared-Azurite scenarios.</summary>
+[CollectionDefinition(Name)]
+public sealed class CrashProcessCollection
+{
+    public const string Name = "crash-process";
 }
