@@ -87,6 +87,20 @@ param telemetryFunctionName string = 'IngestTelemetry'
 @description('Client id of the Entra app registration for the job API (App Service Authentication); empty: the API refuses every call.')
 param apiAuthClientId string = ''
 
+@description('Take storage and Key Vault off the public network: a VNet for the app\'s outbound traffic, private endpoints and private DNS (docs/DEPLOY.md, "Private networking").')
+param enablePrivateNetworking bool = false
+
+@description('Address space of the VNet (private networking only).')
+param vnetAddressPrefix string = '10.40.0.0/16'
+
+@description('Subnet delegated to the Flex Consumption VNet integration: at least a /27; a /24 leaves room to scale out.')
+param appSubnetPrefix string = '10.40.0.0/24'
+
+param privateEndpointSubnetPrefix string = '10.40.1.0/24'
+
+@description('VNets of the GPU pools whose node agents reach storage privately: the private DNS zones are linked to them (peer them with this VNet yourself).')
+param poolVirtualNetworkIds array = []
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = {
   'azd-env-name': environmentName
@@ -96,6 +110,26 @@ var functionAppName = 'func-carbon-${resourceToken}'
 var storageAccountName = 'stcarbon${take(resourceToken, 16)}'
 var applicationInsightsName = 'appi-carbon-${resourceToken}'
 var deploymentContainerName = 'app-package'
+var keyVaultName = 'kv-carbon-${take(resourceToken, 13)}'
+var virtualNetworkName = 'vnet-carbon-${resourceToken}'
+
+// Containers the Functions host and Durable Functions (task hub CarbonHub in host.json, lower-cased) use; created up
+// front so that the app's blob roles can be scoped to each container instead of the account.
+var hostOwnedContainerNames = [
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
+var taskHubContainerNames = [
+  'carbonhub-leases'
+  'carbonhub-applease'
+  'carbonhub-appleaseinfo'
+  'carbonhub-largemessages'
+]
+var appContainerNames = [
+  telemetryContainerName
+  'reports'
+  'poison'
+]
 
 // Queue and container names: created by the storage module, bound by the triggers through the same app settings that
 // carbonctl reads; the dead-letter queues carry the Functions runtime's '-poison' suffix.
@@ -132,11 +166,9 @@ module storage 'modules/storage.bicep' = {
       eventsQueueName
       '${eventsQueueName}-poison'
     ]
-    containerNames: [
-      telemetryContainerName
-      'reports'
-      'poison'
-    ]
+    containerNames: appContainerNames
+    hostContainerNames: union(hostOwnedContainerNames, taskHubContainerNames)
+    privateNetworking: enablePrivateNetworking
   }
 }
 
@@ -161,6 +193,8 @@ module storageAccess 'modules/storage-access.bicep' = {
     storageAccountName: storageAccountName
     principalId: identity.properties.principalId
     identityId: identity.id
+    ownerContainerNames: hostOwnedContainerNames
+    contributorContainerNames: union([deploymentContainerName], appContainerNames, taskHubContainerNames)
   }
   dependsOn: [
     storage
@@ -193,7 +227,8 @@ module keyVault 'modules/keyvault.bicep' = {
   params: {
     location: location
     tags: tags
-    keyVaultName: 'kv-carbon-${take(resourceToken, 13)}'
+    keyVaultName: keyVaultName
+    privateNetworking: enablePrivateNetworking
     appPrincipalId: identity.properties.principalId
     appIdentityId: identity.id
     vaultOfficerObjectId: vaultOfficerObjectId
@@ -203,6 +238,25 @@ module keyVault 'modules/keyvault.bicep' = {
     awsAccessKeyId: awsAccessKeyId
     awsSecretAccessKey: awsSecretAccessKey
   }
+}
+
+module network 'modules/network.bicep' = if (enablePrivateNetworking) {
+  name: 'network'
+  params: {
+    location: location
+    tags: tags
+    virtualNetworkName: virtualNetworkName
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    privateEndpointSubnetPrefix: privateEndpointSubnetPrefix
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+    linkedVirtualNetworkIds: poolVirtualNetworkIds
+  }
+  dependsOn: [
+    storage
+    keyVault
+  ]
 }
 
 module functionApp 'modules/functionapp.bicep' = {
@@ -220,6 +274,8 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultUri: keyVault.outputs.uri
     apiAuthClientId: apiAuthClientId
+    // Known before the network module runs; the dependency below orders them.
+    virtualNetworkSubnetId: enablePrivateNetworking ? resourceId('Microsoft.Network/virtualNetworks/subnets', virtualNetworkName, 'snet-app') : ''
     carbonSettings: {
       Carbon__Jobs__MaxNodesPerJob: string(maxNodesPerJob)
       Carbon__Jobs__MaxDeadlineHorizon: '14.00:00:00'
@@ -247,6 +303,7 @@ module functionApp 'modules/functionapp.bicep' = {
   dependsOn: [
     storageAccess
     monitoringAccess
+    network
   ]
 }
 
@@ -274,6 +331,7 @@ output AZURE_FUNCTION_APP_HOSTNAME string = functionApp.outputs.defaultHostName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
+output AZURE_VIRTUAL_NETWORK_NAME string = enablePrivateNetworking ? virtualNetworkName : ''
 output AZURE_EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.systemTopicName
 
 @description('Assign to every pool scale set / tagged VM, with infra/agent/cloud-init.yaml as its custom data (docs/DEPLOY.md).')

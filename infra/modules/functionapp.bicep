@@ -30,6 +30,9 @@ param carbonSettings object
 @description('Client id of the Entra app registration callers of the job API get tokens for; empty leaves App Service Authentication off, and the API then refuses every call (a function key alone grants nothing).')
 param apiAuthClientId string = ''
 
+@description('Subnet (delegated to Microsoft.App/environments) for VNet integration; empty: no VNet. Flex Consumption then sends all the app\'s outbound traffic through it (it has no route-all switch).')
+param virtualNetworkSubnetId string = ''
+
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
@@ -59,6 +62,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'

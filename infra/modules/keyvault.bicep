@@ -18,6 +18,9 @@ param vaultOfficerObjectId string = ''
 ])
 param vaultOfficerType string = 'User'
 
+@description('Take the vault off the public network (private endpoint only; network/private-networking option).')
+param privateNetworking bool = false
+
 @secure()
 param wattTimePassword string = ''
 
@@ -47,7 +50,13 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    // The secrets this template writes go through ARM (control plane), outside the vault firewall; the data plane
+    // (az keyvault secret set, the app resolving its references) then needs the private endpoint.
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    networkAcls: {
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
+      bypass: 'AzureServices'
+    }
   }
 }
 

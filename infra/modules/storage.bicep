@@ -21,6 +21,12 @@ param containerNames array = [
   'poison'
 ]
 
+@description('Containers the Functions host and Durable Functions would create at run time, created here so that the app\'s roles can be scoped to them (storage-access.bicep).')
+param hostContainerNames array = []
+
+@description('Take the account off the public network (private endpoints only; network/private-networking option).')
+param privateNetworking bool = false
+
 param tableNames array = [
   'jobs'
   'forecasts'
@@ -43,9 +49,11 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     defaultToOAuthAuthentication: true
-    publicNetworkAccess: 'Enabled'
+    // With private networking, only the private endpoints reach the data plane; ARM (containers, queues, tables,
+    // role assignments) and the Event Grid system topic are unaffected.
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
   }
@@ -57,7 +65,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01'
 }
 
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [
-  for name in union(containerNames, [deploymentContainerName]): {
+  for name in union(containerNames, [deploymentContainerName], hostContainerNames): {
     parent: blobService
     name: name
     properties: {

@@ -14,6 +14,10 @@ resource "azurerm_function_app_flex_consumption" "this" {
   service_plan_id     = azurerm_service_plan.this.id
   https_only          = true
 
+  # VNet integration with private networking: Flex Consumption then sends all the app's outbound traffic through the
+  # delegated subnet (it has no route-all switch), and so reaches storage and Key Vault on their private endpoints.
+  virtual_network_subnet_id = var.enable_private_networking ? azurerm_subnet.app[0].id : null
+
   # No basic (user name and password) publishing: deployments authenticate with Entra ID.
   webdeploy_publish_basic_authentication_enabled = false
 
@@ -108,10 +112,12 @@ resource "azurerm_function_app_flex_consumption" "this" {
   # The host starts as soon as the app exists: its roles must be in place first.
   depends_on = [
     azurerm_role_assignment.storage_blob_data_owner,
+    azurerm_role_assignment.storage_blob_data_contributor,
     azurerm_role_assignment.storage_queue_data_contributor,
     azurerm_role_assignment.storage_table_data_contributor,
     azurerm_role_assignment.key_vault_secrets_user,
     azurerm_role_assignment.monitoring_metrics_publisher,
     azurerm_storage_container.this,
+    azurerm_private_endpoint.this,
   ]
 }

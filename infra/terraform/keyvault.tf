@@ -7,7 +7,15 @@ resource "azurerm_key_vault" "this" {
   rbac_authorization_enabled = true
   soft_delete_retention_days = 7
   purge_protection_enabled   = true
-  tags                       = local.tags
+  # With private networking the data plane (the app's references, azurerm_key_vault_secret below, az keyvault secret
+  # set) is reached through the private endpoint only (network.tf).
+  public_network_access_enabled = !var.enable_private_networking
+  tags                          = local.tags
+
+  network_acls {
+    default_action = var.enable_private_networking ? "Deny" : "Allow"
+    bypass         = "AzureServices"
+  }
 }
 
 locals {

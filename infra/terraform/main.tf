@@ -26,6 +26,11 @@ locals {
   queues               = [local.jobs_queue, "${local.jobs_queue}-poison", local.events_queue, "${local.events_queue}-poison"]
   tables               = ["jobs", "forecasts", "emissions", "simulatedpools", "nodeledger"]
 
+  # Containers the Functions host and Durable Functions (task hub CarbonHub in host.json, lower-cased) use; created up
+  # front so that the app's blob roles can be scoped to each container instead of the account (roles.tf).
+  host_owned_containers = ["azure-webjobs-hosts", "azure-webjobs-secrets"]
+  task_hub_containers   = ["carbonhub-leases", "carbonhub-applease", "carbonhub-appleaseinfo", "carbonhub-largemessages"]
+
   # Built-in role definition ids (the same as infra/modules/*.bicep).
   role_ids = {
     storage_blob_data_owner        = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
@@ -62,11 +67,19 @@ resource "azurerm_storage_account" "this" {
   min_tls_version                 = "TLS1_2"
   https_traffic_only_enabled      = true
   default_to_oauth_authentication = true
-  tags                            = local.tags
+  # With private networking only the private endpoints reach the data plane (network.tf); ARM and the Event Grid
+  # system topic are unaffected.
+  public_network_access_enabled = !var.enable_private_networking
+  tags                          = local.tags
+
+  network_rules {
+    default_action = var.enable_private_networking ? "Deny" : "Allow"
+    bypass         = ["AzureServices"]
+  }
 }
 
 resource "azurerm_storage_container" "this" {
-  for_each              = toset(local.containers)
+  for_each              = toset(concat(local.containers, local.host_owned_containers, local.task_hub_containers))
   name                  = each.value
   storage_account_id    = azurerm_storage_account.this.id
   container_access_type = "private"

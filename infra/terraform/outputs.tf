@@ -17,3 +17,7 @@ output "key_vault_name" {
 output "managed_identity_client_id" {
   value = azurerm_user_assigned_identity.app.client_id
 }
+
+output "virtual_network_name" {
+  value = var.enable_private_networking ? azurerm_virtual_network.this[0].name : ""
+}

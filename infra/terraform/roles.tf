@@ -1,12 +1,28 @@
-# The app's identity gets exactly these roles (the same as the Bicep modules).
+# The app's identity gets exactly these roles (the same as the Bicep modules), each the least role at the narrowest
+# scope (docs/DEPLOY.md, "Roles of the app's identity").
 
+# Storage Blob Data Owner only on the Functions host's own containers (locks, timer status, blob trigger receipts;
+# host keys): the role the Functions docs name for host storage.
 resource "azurerm_role_assignment" "storage_blob_data_owner" {
-  scope              = azurerm_storage_account.this.id
+  for_each           = toset(local.host_owned_containers)
+  scope              = azurerm_storage_container.this[each.value].id
   role_definition_id = "/subscriptions/${data.azurerm_client_config.current.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/${local.role_ids.storage_blob_data_owner}"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
 }
 
+# Storage Blob Data Contributor on each other container the app uses: the Flex deployment package, telemetry, reports,
+# poison bodies, and the Durable task hub's lease and large-message containers.
+resource "azurerm_role_assignment" "storage_blob_data_contributor" {
+  for_each           = toset(concat([local.deployment_container, local.telemetry_container, "reports", "poison"], local.task_hub_containers))
+  scope              = azurerm_storage_container.this[each.value].id
+  role_definition_id = "/subscriptions/${data.azurerm_client_config.current.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/${local.role_ids.storage_blob_data_contributor}"
+  principal_id       = azurerm_user_assigned_identity.app.principal_id
+  principal_type     = "ServicePrincipal"
+}
+
+# Queues and tables on the account: the host and Durable Functions create them at run time under names known only then
+# (control queues, history and instances tables, monthly diagnostic tables).
 resource "azurerm_role_assignment" "storage_queue_data_contributor" {
   scope              = azurerm_storage_account.this.id
   role_definition_id = "/subscriptions/${data.azurerm_client_config.current.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/${local.role_ids.storage_queue_data_contributor}"

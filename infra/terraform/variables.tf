@@ -138,3 +138,32 @@ variable "api_auth_client_id" {
   type        = string
   default     = ""
 }
+
+variable "enable_private_networking" {
+  description = "Take storage and Key Vault off the public network: a VNet for the app's outbound traffic, private endpoints and private DNS (docs/DEPLOY.md)."
+  type        = bool
+  default     = false
+}
+
+variable "vnet_address_prefix" {
+  description = "Address space of the VNet (private networking only)."
+  type        = string
+  default     = "10.40.0.0/16"
+}
+
+variable "app_subnet_prefix" {
+  description = "Subnet delegated to the Flex Consumption VNet integration: at least a /27; a /24 leaves room to scale out."
+  type        = string
+  default     = "10.40.0.0/24"
+}
+
+variable "private_endpoint_subnet_prefix" {
+  type    = string
+  default = "10.40.1.0/24"
+}
+
+variable "pool_virtual_network_ids" {
+  description = "VNets of the GPU pools whose node agents reach storage privately: the private DNS zones are linked to them (peer them with this VNet yourself)."
+  type        = list(string)
+  default     = []
+}

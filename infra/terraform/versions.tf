@@ -12,7 +12,13 @@ terraform {
 }
 
 provider "azurerm" {
-  features {}
+  features {
+    storage {
+      # Containers, queues and tables are created through ARM (storage_account_id): the provider needs no data-plane
+      # access, which private networking takes off the public network.
+      data_plane_available = false
+    }
+  }
 
   # Shared keys are disabled on the storage account: any data-plane call the provider makes uses Entra ID.
   storage_use_azuread = true

@@ -9,6 +9,10 @@ using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Handlers.Hosting;
 using CarbonFunctions.Storage.Jobs;
 using CarbonFunctions.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 
 namespace CarbonFunctions.App.Tests;
 
@@ -23,6 +27,22 @@ public sealed class TelemetryTests(AzuriteFixture azurite) : IClassFixture<Azuri
         Assert.Null(AppTelemetry.CredentialFor(null));
         var error = Assert.Throws<InvalidOperationException>(() => AppTelemetry.CredentialFor("Authorization=Key"));
         Assert.Contains("Authorization=AAD", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_pipelines_counters_are_exported_with_the_traces()
+    {
+        var services = new ServiceCollection();
+        services.AddCarbonTelemetry(new ConfigurationBuilder().Build());
+        var exported = new List<Metric>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddInMemoryExporter(exported));
+        using var provider = services.BuildServiceProvider();
+        var meters = provider.GetRequiredService<MeterProvider>();
+
+        CarbonTelemetry.RecordStorageFault("test", new Azure.RequestFailedException(503, "server busy"));
+        meters.ForceFlush();
+
+        Assert.Contains(exported, m => m.Name == CarbonTelemetry.StorageFaultsName);
     }
 
     [Fact]

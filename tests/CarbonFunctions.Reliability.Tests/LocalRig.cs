@@ -31,8 +31,14 @@ internal sealed class LocalRig
     private readonly Dictionary<string, string?> _settings;
 
     public LocalRig(SharedAzurite azurite, IDictionary<string, string?>? overrides = null)
+        : this(azurite.ConnectionString, overrides)
     {
-        _settings = new Dictionary<string, string?>(LocalSettings.Demo(azurite.ConnectionString))
+    }
+
+    /// <summary>A rig on any Azurite (the crash process scenario's own, on disk); <paramref name="overrides"/> win over the unique names too.</summary>
+    public LocalRig(string connectionString, IDictionary<string, string?>? overrides = null)
+    {
+        _settings = new Dictionary<string, string?>(LocalSettings.Demo(connectionString))
         {
             ["Carbon:Storage:JobsQueue"] = AzuriteFixture.UniqueName("jobs"),
             ["Carbon:Storage:EventsQueue"] = AzuriteFixture.UniqueName("events"),
@@ -56,7 +62,7 @@ internal sealed class LocalRig
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
         Storage = new StorageOptions
         {
-            ConnectionString = azurite.ConnectionString,
+            ConnectionString = connectionString,
             JobsQueue = _settings["Carbon:Storage:JobsQueue"]!,
             EventsQueue = _settings["Carbon:Storage:EventsQueue"]!,
             JobsTable = _settings["Carbon:Storage:JobsTable"]!,
@@ -69,6 +75,9 @@ internal sealed class LocalRig
     }
 
     public IConfiguration Configuration { get; }
+
+    /// <summary>The host's settings, flat (what a crash host process is given).</summary>
+    public IReadOnlyDictionary<string, string?> Settings => _settings;
 
     public StorageOptions Storage { get; }
 

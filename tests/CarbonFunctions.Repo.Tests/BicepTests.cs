@@ -95,16 +95,17 @@ public class BicepTests(BicepTemplate template)
     }
 
     [Fact]
-    public void Storage_roles_are_on_the_account_and_vm_contributor_only_on_the_pool_group()
+    public void Storage_roles_are_the_four_data_roles_and_vm_contributor_only_on_the_pool_group()
     {
         // Built-in role definition ids, as published in Azure's built-in roles reference.
         const string blobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+        const string blobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
         const string queueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
         const string tableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
         const string vmContributor = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c";
 
         Assert.Equal(
-            new[] { blobDataOwner, queueDataContributor, tableDataContributor }.Order(),
+            new[] { blobDataOwner, blobDataContributor, queueDataContributor, tableDataContributor }.Order(),
             template.GuidLiterals(template.Module("storage-access")).Order());
 
         var pool = template.Module("pool-access");

@@ -19,6 +19,8 @@ public class TerraformTests(BicepTemplate bicep, TerraformConfig terraform)
             "azurerm_storage_table", "azurerm_log_analytics_workspace", "azurerm_application_insights", "azurerm_key_vault",
             "azurerm_role_assignment", "azurerm_service_plan", "azurerm_function_app_flex_consumption",
             "azurerm_eventgrid_system_topic", "azurerm_eventgrid_system_topic_event_subscription",
+            "azurerm_virtual_network", "azurerm_subnet", "azurerm_private_endpoint", "azurerm_private_dns_zone",
+            "azurerm_private_dns_zone_virtual_network_link",
         ];
         Assert.All(expected, type => Assert.Contains(type, declared));
     }

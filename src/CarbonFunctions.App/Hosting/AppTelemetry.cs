@@ -8,12 +8,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
 namespace CarbonFunctions.App.Hosting;
 
 /// <summary>
-/// Worker logs and traces through OpenTelemetry to Application Insights. The resource has local (key) auth disabled, so
+/// Worker logs, traces and the pipeline's metrics through OpenTelemetry to Application Insights. The resource has local (key) auth disabled, so
 /// the exporter authenticates with the app's managed identity: the client id comes from
 /// <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> (<c>ClientId=...;Authorization=AAD</c>), the same setting the host reads.
 /// </summary>
@@ -27,7 +28,10 @@ public static class AppTelemetry
         ArgumentNullException.ThrowIfNull(configuration);
         var telemetry = services.AddOpenTelemetry()
             .UseFunctionsWorkerDefaults()
-            .WithTracing(tracing => tracing.AddSource([.. Sources]));
+            .WithTracing(tracing => tracing.AddSource([.. Sources]))
+
+            // The pipeline's counters (carbon.storage.faults, ...) go to Application Insights with the traces.
+            .WithMetrics(metrics => metrics.AddMeter(CarbonTelemetry.SourceName));
 
         var connectionString = configuration[AppSettingNames.ApplicationInsightsConnectionString];
         if (string.IsNullOrWhiteSpace(connectionString))

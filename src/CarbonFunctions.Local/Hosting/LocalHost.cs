@@ -1,6 +1,7 @@
 using Azure.Storage.Queues.Models;
 using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Core.Simulation;
+using CarbonFunctions.Handlers.Hosting;
 using CarbonFunctions.Handlers.Jobs;
 using CarbonFunctions.Handlers.Lifecycle;
 using CarbonFunctions.Storage.Jobs;
@@ -61,6 +62,7 @@ public sealed class LocalHost(
                 {
                     // A failing periodic task (a provider outage, say) must not stop the host: it runs again next time.
                     logger.LogError(ex, "Periodic task {Task} failed", task.Name);
+                    CarbonTelemetry.RecordStorageFault($"periodic:{task.Name}", ex, cancellationToken);
                     task.Schedule(now);
                 }
 
@@ -137,6 +139,7 @@ public sealed class LocalHost(
             {
                 // Only our own cancellation stops the loop: a storage timeout surfaces as a cancellation too.
                 logger.LogError(ex, "Local host loop failed; retrying after {Pause}", options.PollInterval);
+                CarbonTelemetry.RecordStorageFault("loop", ex, cancellationToken);
                 await Task.Delay(options.PollInterval, TimeProvider.System, cancellationToken);
                 continue;
             }
@@ -194,6 +197,7 @@ public sealed class LocalHost(
                 {
                     // Left on the queue: it becomes visible again, and is dead-lettered on its last allowed delivery.
                     logger.LogError(ex, "{Queue} message {MessageId} failed (delivery {Count}); it will be retried", queue, message.MessageId, message.DequeueCount);
+                    CarbonTelemetry.RecordStorageFault($"queue:{queue}", ex, cancellationToken);
                 }
             }
         }

@@ -4,9 +4,10 @@ namespace CarbonFunctions.Reliability.Tests.Faults;
 /// Named points in a job's life where the test kills the host: the host that reaches one of the armed points stops there
 /// for good (its call never returns, so nothing after that point runs, as after a SIGKILL), and the test builds a new
 /// host on the same account. Each point fires once; with several jobs in flight their steps interleave, so every point
-/// not yet fired stays armed and the first one reached is the one that kills.
+/// not yet fired stays armed and the first one reached is the one that kills. Out of process (the crash host),
+/// <paramref name="kill"/> ends the process for real at the point instead.
 /// </summary>
-internal sealed class CrashPoints(IEnumerable<string> points)
+internal sealed class CrashPoints(IEnumerable<string> points, Action<string>? kill = null)
 {
     private readonly Lock _gate = new();
     private readonly HashSet<string> _armed = [.. points];
@@ -55,6 +56,7 @@ internal sealed class CrashPoints(IEnumerable<string> points)
 
         if (reached is not null)
         {
+            kill?.Invoke(point);
             reached.TrySetResult(point);
             await Task.Delay(Timeout.Infinite);
         }

@@ -20,9 +20,17 @@ internal enum CloudFault
 /// A cloud behind the <see cref="IPoolProvider"/> port that fails a seeded share of calls as clouds do (throttling with
 /// Retry-After, 5xx, timeouts before and after the call took effect, partial starts) and has one pool that never comes
 /// up. It also watches the real cloud: the most nodes ever held at once, and every cold start (a start of a pool that
-/// was not already starting or running), per pool. It can host the <see cref="CrashPoints"/> of the pool calls.
+/// was not already starting or running), per pool, also told to <paramref name="onColdStart"/> (the crash host writes
+/// them down before it can be killed). It can host the <see cref="CrashPoints"/> of the pool calls.
 /// </summary>
-internal sealed class FaultyPools(IPoolProvider inner, int seed = 0, double rate = 0, string? neverUpPool = null, CrashPoints? crashes = null, ConcurrentDictionary<string, int>? coldStarts = null) : IPoolProvider
+internal sealed class FaultyPools(
+    IPoolProvider inner,
+    int seed = 0,
+    double rate = 0,
+    string? neverUpPool = null,
+    CrashPoints? crashes = null,
+    ConcurrentDictionary<string, int>? coldStarts = null,
+    Action<string>? onColdStart = null) : IPoolProvider
 {
     public const string BeforePoolStart = "before-pool-start";
     public const string AfterPoolStart = "after-pool-start";
@@ -62,6 +70,7 @@ internal sealed class FaultyPools(IPoolProvider inner, int seed = 0, double rate
         if (before.State is not (PoolState.Starting or PoolState.Running) && status.State is PoolState.Starting or PoolState.Running)
         {
             ColdStarts.AddOrUpdate(spec.PoolId, 1, (_, n) => n + 1);
+            onColdStart?.Invoke(spec.PoolId);
         }
 
         await WatchAsync(cancellationToken);

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using CarbonFunctions.Handlers.Hosting;
 using CarbonFunctions.Core.Lifecycle;
 using CarbonFunctions.Reliability.Tests.Faults;
 using CarbonFunctions.Storage.Queues;
@@ -25,9 +28,37 @@ public sealed class StorageFaultTests(SharedAzurite azurite, ITestOutputHelper o
             await rig.Clean.Queues.GetQueueClient(rig.Storage.JobsQueue).SendMessageAsync(body);
         }
 
+        // The host's storage fault counter, as an exporter would see it: by operation.
+        var counted = new ConcurrentDictionary<string, long>();
+        using var meter = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == CarbonTelemetry.SourceName && instrument.Name == CarbonTelemetry.StorageFaultsName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meter.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var operation = "?";
+            foreach (var tag in tags)
+            {
+                if (tag.Key == CarbonTelemetry.OperationTag)
+                {
+                    operation = (string)tag.Value!;
+                }
+            }
+
+            counted.AddOrUpdate(operation, value, (_, n) => n + value);
+        });
+        meter.Start();
+
         faults.Enabled = true;
         await JobRuns.RunUntilEndedAsync(local.Host, rig, [.. jobs.Select(j => j.Id)], TimeSpan.FromSeconds(120));
         faults.Enabled = false;
+        meter.Dispose();
 
         // Every row still reads (the contract and the state), and every history is one unbroken chain.
         var stored = await Accounting.JobsAsync(rig.Clean);
@@ -45,12 +76,17 @@ public sealed class StorageFaultTests(SharedAzurite azurite, ITestOutputHelper o
             $"timeout before send {injected.GetValueOrDefault(StorageFault.TimeoutBeforeSend)}, timeout after apply {injected.GetValueOrDefault(StorageFault.TimeoutAfterSend)}, " +
             $"412 {injected.GetValueOrDefault(StorageFault.EtagConflict)}, outage {injected.GetValueOrDefault(StorageFault.Outage)}); " +
             $"{stored.Count} jobs terminal ({JobRuns.Count(stored, JobStatus.Completed)} completed, {JobRuns.Count(stored, JobStatus.Failed)} failed), " +
-            $"{corrupt} corrupt, {poisoned} dead-lettered, {running} nodes running, {ledger} nodes in the ledger");
+            $"{corrupt} corrupt, {poisoned} dead-lettered, {running} nodes running, {ledger} nodes in the ledger; " +
+            $"{counted.Values.Sum()} outlived by the host ({CarbonTelemetry.StorageFaultsName})");
+        output.WriteLine($"{CarbonTelemetry.StorageFaultsName} by operation: {string.Join(", ", counted.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"))}");
         output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:0.0} s, virtual end {rig.Clock.GetUtcNow():u}");
         Assert.Equal(0, corrupt);
         Assert.Equal(0, running);
         Assert.Equal(0, ledger);
         Assert.True(injected.GetValueOrDefault(StorageFault.Outage) > 0 && injected.GetValueOrDefault(StorageFault.TimeoutAfterSend) > 0 && injected.GetValueOrDefault(StorageFault.EtagConflict) > 0, line);
         Assert.Equal(jobs.Count, stored.Count(j => j.State.Status == JobStatus.Completed) + stored.Count(j => j.State.Status == JobStatus.Failed));
+
+        // Outages outlast the SDK's retries: the host catches them, backs off, goes on, and counts each one.
+        Assert.True(counted.Values.Sum() > 0, $"an outage reached the host but {CarbonTelemetry.StorageFaultsName} counted nothing");
     }
 }
