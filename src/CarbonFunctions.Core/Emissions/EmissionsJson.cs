@@ -18,8 +18,14 @@ public static class EmissionsJson
     public static string Serialize(TelemetryShare share) => JsonSerializer.Serialize(share, Context.TelemetryShare);
 
     public static TelemetryShare? DeserializeShare(string json) => JsonSerializer.Deserialize(json, Context.TelemetryShare);
+
+    /// <summary>All shares of one job in one document (the report store keeps them so).</summary>
+    public static string Serialize(IReadOnlyList<TelemetryShare> shares) => JsonSerializer.Serialize(shares, Context.IReadOnlyListTelemetryShare);
+
+    public static IReadOnlyList<TelemetryShare>? DeserializeShares(string json) => JsonSerializer.Deserialize(json, Context.IReadOnlyListTelemetryShare);
 }
 
 [JsonSerializable(typeof(EmissionsReport))]
 [JsonSerializable(typeof(TelemetryShare))]
+[JsonSerializable(typeof(IReadOnlyList<TelemetryShare>))]
 internal sealed partial class EmissionsJsonContext : JsonSerializerContext;
