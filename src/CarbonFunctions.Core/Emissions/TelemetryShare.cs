@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Telemetry;
 
@@ -60,9 +59,9 @@ public sealed record TelemetryShare
             && FunctionalUnits == other.FunctionalUnits && Pue == other.Pue && Node == other.Node && BinWidth == other.BinWidth;
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, EmissionsReport.JsonOptions);
+    public string ToJson() => EmissionsJson.Serialize(this);
 
-    public static TelemetryShare? FromJson(string json) => JsonSerializer.Deserialize<TelemetryShare>(json, EmissionsReport.JsonOptions);
+    public static TelemetryShare? FromJson(string json) => EmissionsJson.DeserializeShare(json);
 
     /// <summary>The share of one read blob.</summary>
     public static TelemetryShare From(string jobId, string blob, string? node, TelemetryEnergy energy, EmissionsContext context, string contentHash, long bytes, string? etag, DateTimeOffset computedAt)

@@ -2,7 +2,8 @@ namespace CarbonFunctions.Core.Telemetry;
 
 /// <summary>
 /// Streams nvidia-smi and hl-smi CSV (<c>--format=csv</c> with units, <c>nounits</c>, <c>noheader</c>)
-/// through <see cref="CsvRowReader"/> (these tools never quote). The power column preferred is <c>power.draw.average</c>, then
+/// through <see cref="Utf8CsvRowReader"/> on the UTF-8 bytes (these tools never quote); once the layout is known,
+/// only the fields up to its last used column are split. The power column preferred is <c>power.draw.average</c>, then
 /// <c>power.draw</c>, then <c>power.draw.instant</c>: a short average integrates better between polls than
 /// one instantaneous reading, and a row whose preferred value is [N/A] falls back to the next column.
 /// </summary>
@@ -12,6 +13,7 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
     private static readonly string[] DevicePreference = ["index", "module_id", "uuid", "pci.bus_id", "bus_id", "serial"];
 
     private readonly List<string> _deviceNames = [];
+    private readonly List<(byte[] Utf8, string Name)> _deviceKeys = [];
     private readonly HashSet<string> _devicesInPoll = new(StringComparer.Ordinal);
 
     private Layout? _layout;
@@ -31,13 +33,12 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public long Read(TelemetryStream stream)
     {
-        using var text = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
-        var csv = new CsvRowReader(text, options.MaxLineLength);
+        var csv = new Utf8CsvRowReader(stream, options.MaxLineLength);
         long line = 0;
-        while (csv.Read())
+        while (csv.Read(_layout?.LastUsed + 1 ?? Utf8CsvRowReader.MaxFields))
         {
             line = csv.RowNumber;
-            if (!ReadRow(csv, line))
+            if (!ReadRow(csv, stream, line))
             {
                 return line;
             }
@@ -63,7 +64,8 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         return line;
     }
 
-    private bool ReadRow(CsvRowReader csv, long line)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private bool ReadRow(Utf8CsvRowReader csv, TelemetryStream stream, long line)
     {
         if (csv.TooLong)
         {
@@ -72,12 +74,14 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
             return true;
         }
 
-        var whole = csv.Line;
-        var nul = whole.IndexOf('\0');
+        // NUL bytes are looked for on each line only once the stream has seen one (a killed poller's tail).
+        var nul = stream.SawNul ? csv.Line.IndexOf((byte)0) : -1;
         if (nul >= 0)
         {
             // Completed rows before this one ended with a newline, so they stand.
             Flush();
+            var whole = System.Text.Encoding.UTF8.GetString(csv.Line);
+            nul = whole.IndexOf('\0', StringComparison.Ordinal);
             problems.Add(line, whole.Trim('\0').Trim().Length == 0 || whole[..nul].Trim().Length == 0
                 ? "NUL bytes from here on (the poller was killed while writing); the rest of the file is ignored"
                 : "line cut off by NUL bytes (the poller was killed while writing); it and the rest of the file are ignored");
@@ -85,7 +89,7 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         }
 
         var fields = csv.FieldCount;
-        if (fields == 1 && csv.Field(0).Trim().Length == 0)
+        if (fields == 1 && IsBlank(csv.Field(0)))
         {
             _boundary = true;
             return true;
@@ -105,7 +109,7 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
                 return true;
             }
         }
-        else if (_layout.IsHeader && IsHeader(csv))
+        else if (_layout.IsHeader && !StartsWithDigit(csv.Line) && IsHeader(csv))
         {
             // Pollers that append one hl-smi/nvidia-smi run per poll repeat the header each time.
             _boundary = true;
@@ -180,18 +184,24 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         return true;
     }
 
-    private string Device(CsvRowReader csv, Layout layout, long ticks)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private string Device(Utf8CsvRowReader csv, Layout layout, long ticks)
     {
         if (layout.Device >= 0)
         {
-            var name = Intern(csv.Field(layout.Device).Trim());
-            if (layout.Timestamp < 0 && (_boundary || _devicesInPoll.Contains(name)))
+            var name = Intern(csv.Field(layout.Device));
+            if (layout.Timestamp < 0)
             {
-                NewPoll(ticks);
+                // Without timestamps, a poll ends where a device comes round again.
+                if (_boundary || _devicesInPoll.Contains(name))
+                {
+                    NewPoll(ticks);
+                }
+
+                _devicesInPoll.Add(name);
             }
 
             _boundary = false;
-            _devicesInPoll.Add(name);
             return name;
         }
 
@@ -223,20 +233,43 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         return _deviceNames[row];
     }
 
-    private string Intern(ReadOnlySpan<char> name)
+    /// <summary>
+    /// The device's name, the same string instance for the same bytes (the integrator looks devices up by
+    /// reference first). Field bytes are compared as read; a new spelling is decoded and trimmed once.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private string Intern(ReadOnlySpan<byte> field)
     {
-        foreach (var known in _deviceNames)
+        var key = TelemetryValues.TrimSpaces(field);
+        foreach (var (utf8, name) in _deviceKeys)
         {
-            if (name.SequenceEqual(known))
+            if (key.SequenceEqual(utf8))
             {
-                return known;
+                return name;
             }
         }
 
-        var text = name.ToString();
-        _deviceNames.Add(text);
-        return text;
+        return NewSpelling(key);
     }
+
+    // Apart from Intern: a lambda here would capture the name, and C# allocates the closure on entry to the
+    // method, that is on every row.
+    private string NewSpelling(ReadOnlySpan<byte> key)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(key).Trim();
+        var known = _deviceNames.Find(n => n == text);
+        if (known is null)
+        {
+            known = text;
+            _deviceNames.Add(known);
+        }
+
+        _deviceKeys.Add((key.ToArray(), known));
+        return known;
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> field) =>
+        field[System.Text.Ascii.Trim(field)].Length == 0 || System.Text.Encoding.UTF8.GetString(field).Trim().Length == 0;
 
     private void Flush()
     {
@@ -248,19 +281,23 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         }
     }
 
-    /// <summary>Runs on every row (headers repeat in appended polls), so it compares spans without allocating.</summary>
-    private static bool IsHeader(CsvRowReader csv)
+    /// <summary>Data rows start with a digit (a timestamp or an index), no header does: the check each row gets first.</summary>
+    private static bool StartsWithDigit(ReadOnlySpan<byte> line) => line.Length > 0 && char.IsAsciiDigit((char)line[0]);
+
+    /// <summary>Runs on rows that do not start with a digit (headers repeat in appended polls).</summary>
+    private static bool IsHeader(Utf8CsvRowReader csv)
     {
         // Data rows start with a digit (a timestamp or an index); no column name does.
-        var first = csv.Line.TrimStart();
-        if (first.Length > 0 && char.IsAsciiDigit(first[0]))
+        var line = csv.Line;
+        var first = line.IndexOfAnyExcept(" \t"u8);
+        if (first >= 0 && char.IsAsciiDigit((char)line[first]))
         {
             return false;
         }
 
         for (var i = 0; i < csv.FieldCount; i++)
         {
-            var name = csv.Field(i).Trim();
+            var name = csv.FieldText(i).AsSpan().Trim();
             var bracket = name.IndexOf('[');
             if (bracket > 0)
             {
@@ -280,18 +317,18 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         return false;
     }
 
-    private Layout? FromHeader(CsvRowReader csv, long line)
+    private Layout? FromHeader(Utf8CsvRowReader csv, long line)
     {
         var names = new string[csv.FieldCount];
         for (var i = 0; i < names.Length; i++)
         {
-            names[i] = ColumnName(csv.Field(i));
+            names[i] = ColumnName(csv.FieldText(i));
         }
 
         return FromNames(names, line, isHeader: true);
     }
 
-    private Layout? FromFirstRow(CsvRowReader csv, long line)
+    private Layout? FromFirstRow(Utf8CsvRowReader csv, long line)
     {
         if (options.Columns is { Count: > 0 } columns)
         {
@@ -303,7 +340,7 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         var power = -1;
         for (var i = 0; i < csv.FieldCount; i++)
         {
-            var field = csv.Field(i).Trim();
+            var field = csv.FieldText(i).AsSpan().Trim();
             if (timestamp < 0 && values.TryParseTimestamp(field, out _) && !double.TryParse(field, System.Globalization.CultureInfo.InvariantCulture, out _))
             {
                 timestamp = i;
@@ -351,13 +388,17 @@ internal sealed class SmiCsvReader(TelemetryReadOptions options, TelemetryValues
         return field.ToString().ToLowerInvariant();
     }
 
-    private static string Shorten(ReadOnlySpan<char> text)
+    private static string Shorten(ReadOnlySpan<byte> utf8)
     {
-        text = text.Trim();
+        var text = System.Text.Encoding.UTF8.GetString(utf8).AsSpan().Trim();
         return text.Length <= 40 ? text.ToString() : string.Concat(text[..40], "...");
     }
 
-    private sealed record Layout(TelemetryFormat Format, bool IsHeader, int Timestamp, int[] Power, int Device, string PowerName, int FieldCount, string[] Names);
+    private sealed record Layout(TelemetryFormat Format, bool IsHeader, int Timestamp, int[] Power, int Device, string PowerName, int FieldCount, string[] Names)
+    {
+        /// <summary>The last column a data row is read for: the fields after it are counted, not split.</summary>
+        public int LastUsed { get; } = Math.Max(Timestamp, Math.Max(Device, Power.Max()));
+    }
 
     private record struct Pending(bool Valid, string Device, long Ticks, double Watts, long Line);
 }

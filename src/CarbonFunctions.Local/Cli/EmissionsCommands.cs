@@ -88,8 +88,9 @@ public static class EmissionsCommands
             EmissionsReport report;
             try
             {
-                // One sequential pass: a large buffer and the sequential hint let the OS read ahead.
-                await using var stream = new FileStream(telemetryFile.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+                // One sequential pass: the reader reads half a megabyte at a time into its own buffer, so the stream keeps
+                // none (no copy between two buffers), and the sequential hint lets the OS read ahead.
+                await using var stream = new FileStream(telemetryFile.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
                 report = TelemetryEmissions.Compute(stream, series, context, options, DateTimeOffset.UtcNow);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidDataException or DecoderFallbackException)
@@ -101,7 +102,7 @@ public static class EmissionsCommands
 
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(report.ToJson());
+                Console.Out.WriteLine(EmissionsJson.Serialize(report));
             }
             else
             {
@@ -139,7 +140,7 @@ public static class EmissionsCommands
 
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(report.ToJson());
+                Console.Out.WriteLine(EmissionsJson.Serialize(report));
             }
             else
             {

@@ -11,14 +11,21 @@ namespace CarbonFunctions.Storage.Reports;
 /// <summary>
 /// Keeps each job's emissions report as the blob <c>reports/{jobId}.json</c> (the full report) and a
 /// row in the <c>emissions</c> table (PartitionKey = job id, RowKey = "report") with the headline
-/// figures for queries; the blob's ETag is the report's version for conditional saves. The share of each
-/// telemetry blob is <c>reports/{jobId}/shares/{hash of the blob name}.json</c> (names can be long and nested).
+/// figures for queries; the blob's ETag is the report's version for conditional saves. The shares of a job's
+/// telemetry blobs are kept together in <c>reports/{jobId}/shares.json</c>, saved conditionally on its ETag: a
+/// blob's arrival reads and writes that one document, and the report is rebuilt from it, instead of listing and
+/// downloading one share blob per telemetry blob each time (which made a job of N chunks cost N² downloads).
+/// Shares kept one blob each by earlier versions (<c>reports/{jobId}/shares/{hash}.json</c>) are read while a
+/// job has no set yet and carried into it by the next save.
 /// </summary>
 public sealed class EmissionsReportStore : IEmissionsReportStore
 {
     public const string ContainerName = "reports";
     public const string TableName = "emissions";
     private const string RowKey = "report";
+
+    /// <summary>Blobs of one job handled at once each win a round; a burst of this many is absorbed.</summary>
+    private const int ShareSaveAttempts = 64;
 
     private readonly BlobContainerClient _container;
     private readonly TableClient _table;
@@ -73,51 +80,91 @@ public sealed class EmissionsReportStore : IEmissionsReportStore
     {
         ArgumentNullException.ThrowIfNull(share);
         await EnsureCreatedAsync(cancellationToken);
-        await _container.GetBlobClient(ShareName(share.JobId, share.Blob)).UploadAsync(
-            BinaryData.FromString(share.ToJson()),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
-            cancellationToken);
+        var set = _container.GetBlobClient(ShareSetName(share.JobId));
+        for (var attempt = 1; ; attempt++)
+        {
+            var (shares, version) = await ReadSetAsync(share.JobId, cancellationToken);
+            var updated = shares.Where(s => s.Blob != share.Blob).Append(share).OrderBy(s => s.Blob, StringComparer.Ordinal).ToList();
+            var conditions = version is null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = version.Value };
+            try
+            {
+                await set.UploadAsync(
+                    BinaryData.FromString(EmissionsJson.Serialize(updated)),
+                    new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" }, Conditions = conditions },
+                    cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < ShareSaveAttempts)
+            {
+                // Another blob of the job saved its share meanwhile: add this one to the set as it is now.
+            }
+        }
     }
 
     public async Task<TelemetryShare?> GetShareAsync(string jobId, string blob, CancellationToken cancellationToken)
     {
-        try
-        {
-            var content = await _container.GetBlobClient(ShareName(jobId, blob)).DownloadContentAsync(cancellationToken);
-            return TelemetryShare.FromJson(Encoding.UTF8.GetString(content.Value.Content.ToMemory().Span));
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
+        var (shares, _) = await ReadSetAsync(jobId, cancellationToken);
+        return shares.FirstOrDefault(s => s.Blob == blob);
     }
 
     public async Task<IReadOnlyList<TelemetryShare>> ListSharesAsync(string jobId, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken);
-        var shares = new List<TelemetryShare>();
-        await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: $"{jobId}/shares/", cancellationToken))
+        return (await ReadSetAsync(jobId, cancellationToken)).Shares;
+    }
+
+    /// <summary>Where the shares of a job's telemetry blobs are kept, all in one document.</summary>
+    public static string ShareSetName(string jobId) => $"{jobId}/shares.json";
+
+    /// <summary>Where a share was kept, one blob each, before the shares of a job were kept together.</summary>
+    public static string ShareName(string jobId, string blob) =>
+        $"{jobId}/shares/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blob)))[..32]}.json";
+
+    /// <summary>
+    /// The job's shares with the set's version; without a set (a job none of whose blobs was counted yet, or one
+    /// counted before the shares were kept together), the shares kept one blob each, and no version.
+    /// </summary>
+    private async Task<(IReadOnlyList<TelemetryShare> Shares, ETag? Version)> ReadSetAsync(string jobId, CancellationToken cancellationToken)
+    {
+        try
         {
-            try
+            var content = await _container.GetBlobClient(ShareSetName(jobId)).DownloadContentAsync(cancellationToken);
+            return (EmissionsJson.DeserializeShares(Encoding.UTF8.GetString(content.Value.Content.ToMemory().Span)) ?? [], content.Value.Details.ETag);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return (await ListSeparateSharesAsync(jobId, cancellationToken), null);
+        }
+    }
+
+    private async Task<List<TelemetryShare>> ListSeparateSharesAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var shares = new List<TelemetryShare>();
+        try
+        {
+            await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: $"{jobId}/shares/", cancellationToken))
             {
-                var content = await _container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken);
-                if (TelemetryShare.FromJson(Encoding.UTF8.GetString(content.Value.Content.ToMemory().Span)) is { } share)
+                try
                 {
-                    shares.Add(share);
+                    var content = await _container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken);
+                    if (TelemetryShare.FromJson(Encoding.UTF8.GetString(content.Value.Content.ToMemory().Span)) is { } share)
+                    {
+                        shares.Add(share);
+                    }
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    // Deleted between the listing and the download.
                 }
             }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // Deleted between the listing and the download.
-            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // No container yet: nothing was counted.
         }
 
         return shares;
     }
-
-    /// <summary>Where the share of a telemetry blob is kept.</summary>
-    public static string ShareName(string jobId, string blob) =>
-        $"{jobId}/shares/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blob)))[..32]}.json";
 
     private async Task WriteAsync(EmissionsReport report, BlobRequestConditions? conditions, CancellationToken cancellationToken)
     {

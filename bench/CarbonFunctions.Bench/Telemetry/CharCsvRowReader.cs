@@ -1,13 +1,14 @@
-namespace CarbonFunctions.Core.Telemetry;
+namespace CarbonFunctions.Bench.Telemetry;
 
 /// <summary>
-/// Splits the CSV that nvidia-smi and hl-smi write into rows and fields over one reused buffer. These tools
+/// The row splitter the telemetry reader used before it read UTF-8 bytes (kept here so that the benchmark compares
+/// the new path with it): rows and fields over one reused buffer of UTF-16 text decoded by a StreamReader. These tools
 /// never quote, so a quote is an ordinary character: a stray one makes one field unreadable (a problem on its
 /// line) instead of swallowing the rest of the file or throwing, as a quote-aware parser does. A line longer
 /// than the limit (a garbage or NUL-padded tail without newlines) is reported and skipped, so memory stays
 /// bounded by the buffer whatever the file holds.
 /// </summary>
-internal sealed class CsvRowReader
+internal sealed class CharCsvRowReader
 {
     private const int MaxFields = 256;
     private readonly TextReader _reader;
@@ -20,7 +21,7 @@ internal sealed class CsvRowReader
     private int _lineStart;
     private int _lineLength;
 
-    public CsvRowReader(TextReader reader, int maxLineLength)
+    public CharCsvRowReader(TextReader reader, int maxLineLength)
     {
         _reader = reader;
         _maxLineLength = maxLineLength;
