@@ -35,7 +35,8 @@ public static class DemoCommand
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
         var verbose = new Option<bool>("--verbose") { Description = "Log what the host does" };
         var samples = new Option<DirectoryInfo?>("--samples") { Description = "Folder of job files (default: samples/jobs)" };
-        var command = new Command("demo", "Run sample jobs end to end: Azurite, replayed carbon data, simulated pools, virtual clock") { json, verbose, samples };
+        var html = new Option<FileInfo?>("--html") { Description = "Also write a self-contained HTML report of the run to this file" };
+        var command = new Command("demo", "Run sample jobs end to end: Azurite, replayed carbon data, simulated pools, virtual clock") { json, verbose, samples, html };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var folder = parse.GetValue(samples)?.FullName ?? FindSamples();
@@ -45,7 +46,7 @@ public static class DemoCommand
                 return Output.InvalidInput;
             }
 
-            var summary = await RunAsync(folder, parse.GetValue(verbose), cancellationToken);
+            var summary = await RunAsync(folder, parse.GetValue(verbose), parse.GetValue(html)?.FullName, cancellationToken);
             if (parse.GetValue(json))
             {
                 Output.Json(summary);
@@ -109,6 +110,9 @@ public static class DemoCommand
         DateTimeOffset VirtualStart, DateTimeOffset VirtualEnd, double WallSeconds, IReadOnlyList<JobSummary> Jobs,
         IReadOnlyList<string> PoisonReasons, int PoolsLeftRunning)
     {
+        /// <summary>The HTML report's full path, when --html asked for one.</summary>
+        public string? HtmlReport { get; init; }
+
         public Totals Totals
         {
             get
@@ -121,7 +125,9 @@ public static class DemoCommand
         }
     }
 
-    public static async Task<Summary> RunAsync(string samplesFolder, bool verbose, CancellationToken cancellationToken)
+    public static Task<Summary> RunAsync(string samplesFolder, bool verbose, CancellationToken cancellationToken) => RunAsync(samplesFolder, verbose, null, cancellationToken);
+
+    public static async Task<Summary> RunAsync(string samplesFolder, bool verbose, string? htmlPath, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         Output.Note("Starting Azurite (in memory, free loopback ports)...");
@@ -199,7 +205,8 @@ public static class DemoCommand
         }
 
         var poison = await local.DeadLetters.PeekAsync(cancellationToken: cancellationToken);
-        return new Summary(SamplesWrittenFor, clock.GetUtcNow(), stopwatch.Elapsed.TotalSeconds, jobs, [.. poison.Select(p => p.Reason)], leftRunning);
+        var html = htmlPath is null ? null : await DemoReport.WriteAsync(htmlPath, local, ids, firstPlans, cancellationToken);
+        return new Summary(SamplesWrittenFor, clock.GetUtcNow(), stopwatch.Elapsed.TotalSeconds, jobs, [.. poison.Select(p => p.Reason)], leftRunning) { HtmlReport = html };
     }
 
     private static JobSummary Summarise(JobRecord record, EmissionsReport? report, JobPlan? first, PlannerOptions planner)
@@ -310,6 +317,11 @@ public static class DemoCommand
         foreach (var reason in summary.PoisonReasons)
         {
             AnsiConsole.MarkupLineInterpolated($"[yellow]dead-lettered:[/] {reason}");
+        }
+
+        if (summary.HtmlReport is { } report)
+        {
+            AnsiConsole.MarkupLineInterpolated($"HTML report: {report}");
         }
 
         AnsiConsole.MarkupLineInterpolated($"{t.DeadlinesMet} of {t.Jobs} deadlines met. Virtual time {Output.Time(summary.VirtualStart)} → {Output.Time(summary.VirtualEnd)} in {summary.WallSeconds:0.0} s; nodes left running: {summary.PoolsLeftRunning}.");
