@@ -13,14 +13,14 @@ public sealed record ServiceJob(TrainingJob Job, JobState State, JobPlan? FirstP
 /// <summary>Turns jobs the service ran (the demo's, or a deployment's) into the HTML report's model.</summary>
 public static class ServiceReport
 {
-    public const string MeasuredBar = "measured (as planned on forecasts)";
+    public const string MeasuredBar = "measured";
     public const string CounterfactualBar = "run at submission";
-    public const string HindsightBar = "hindsight plans on actuals";
 
     /// <summary>
     /// Planned windows are the first plan's slots (else the last plan's); run windows are where telemetry was observed
-    /// (else the Running spans of the job's history). The bars compare the measured total with the same measured energy
-    /// run at submission and laid into each job's hindsight plan, over the jobs that have each figure.
+    /// Run windows are the Running spans of the job's history (else where telemetry was observed). The bars compare the
+    /// measured total with the same measured energy run at submission, and, over the jobs whose regret is known, the
+    /// measured total of those jobs with their hindsight plans (so that each pair of bars counts the same jobs).
     /// </summary>
     public static ReportModel ToModel(string title, IReadOnlyList<ServiceJob> jobs, CarbonIntensitySeries? intensity)
     {
@@ -51,7 +51,13 @@ public static class ServiceReport
         var withRegret = measured.Where(j => j.Report!.ForecastRegret is not null).ToList();
         if (withRegret.Count > 0)
         {
-            totals.Add((HindsightBar, withRegret.Sum(j => j.Report!.ForecastRegret!.HindsightPlanKg)));
+            var same = string.Create(CultureInfo.InvariantCulture, $"{withRegret.Count} job{(withRegret.Count == 1 ? "" : "s")}");
+            if (withRegret.Count < measured.Count)
+            {
+                totals.Add(($"measured ({same})", withRegret.Sum(j => j.Report!.EmissionsKg)));
+            }
+
+            totals.Add(($"hindsight ({same})", withRegret.Sum(j => j.Report!.ForecastRegret!.HindsightPlanKg)));
         }
 
         var notes = new List<string>
@@ -77,11 +83,6 @@ public static class ServiceReport
 
     private static List<(DateTimeOffset Start, DateTimeOffset End)> Ran(ServiceJob j)
     {
-        if (j.Report?.Coverage.Observed is { Count: > 0 } observed)
-        {
-            return [.. observed.Select(r => (r.From, r.To))];
-        }
-
         var spans = new List<(DateTimeOffset, DateTimeOffset)>();
         DateTimeOffset? since = null;
         foreach (var t in j.State.History)
@@ -97,6 +98,7 @@ public static class ServiceReport
             }
         }
 
-        return spans;
+        // Telemetry joins a node's chunks across pauses, so the history is the better record; telemetry where it is missing.
+        return spans.Count > 0 || j.Report is null ? spans : [.. j.Report.Coverage.Observed.Select(r => (r.From, r.To))];
     }
 }

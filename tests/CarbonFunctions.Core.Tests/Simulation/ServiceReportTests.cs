@@ -38,7 +38,7 @@ public sealed class ServiceReportTests
     };
 
     [Fact]
-    public void Run_windows_come_from_the_history_when_no_telemetry_was_observed_and_bars_sum_what_is_known()
+    public void Run_windows_come_from_the_history_and_each_pair_of_bars_counts_the_same_jobs()
     {
         var regret = new ForecastRegret { Policy = "suspend-resume", Region = "westus", ForecastPlanKg = 1.5, HindsightPlanKg = 1.2, Summary = "r" };
         var a = new ServiceJob(Job("a"), State("a",
@@ -57,7 +57,8 @@ public sealed class ServiceReportTests
         Assert.Equal(0.3, model.Jobs[0].RegretKg!.Value, 9);
         Assert.Null(model.Jobs[1].RegretKg);
         Assert.Null(model.Jobs[2].Kg);
-        Assert.Equal([(ServiceReport.MeasuredBar, 2.0), (ServiceReport.CounterfactualBar, 2.5), (ServiceReport.HindsightBar, 1.2)], model.PolicyTotals);
+        // Each pair of bars counts the same jobs: all measured ones with their counterfactual where known, and the one with regret.
+        Assert.Equal([(ServiceReport.MeasuredBar, 2.0), (ServiceReport.CounterfactualBar, 2.5), ("measured (1 job)", 1.5), ("hindsight (1 job)", 1.2)], model.PolicyTotals);
         Assert.Contains("3 job(s); 2 with an emissions report, 1 with a forecast regret", model.Notes[0], StringComparison.Ordinal);
     }
 }
