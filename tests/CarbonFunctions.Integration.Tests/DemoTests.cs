@@ -3,14 +3,24 @@ using CarbonFunctions.Testing;
 
 namespace CarbonFunctions.Integration.Tests;
 
-/// <summary>The README's first command, end to end: Azurite, replayed carbon data, simulated pools, telemetry, reports.</summary>
+/// <summary>The README's first command, end to end: Azurite, replayed carbon data, simulated pools with real agents, telemetry, reports, the HTML report.</summary>
 public sealed class DemoTests
 {
     [Fact]
     public async Task The_demo_runs_every_sample_job_to_completion_and_leaves_no_pool_running()
     {
         var agents = new LocalAgents(TestAgent.Assembly, RepoPaths.Root, Path.Combine(Path.GetTempPath(), "carbon-demo-test-" + Guid.NewGuid().ToString("N")[..8]));
-        var summary = await DemoCommand.RunAsync(Path.Combine(RepoPaths.Root, "samples", "jobs"), verbose: false, CancellationToken.None, agents: agents);
+        var html = Path.Combine(Path.GetTempPath(), $"demo-{Guid.NewGuid():N}.html");
+        DemoCommand.Summary summary;
+        try
+        {
+            summary = await DemoCommand.RunAsync(Path.Combine(RepoPaths.Root, "samples", "jobs"), verbose: false, CancellationToken.None, agents: agents, htmlPath: html);
+            AssertHtmlReport(summary, html);
+        }
+        finally
+        {
+            File.Delete(html);
+        }
 
         Assert.Equal(["bert-finetune-eu", "gaudi-resnet-elastic", "llama-pretrain-us"], summary.Jobs.Select(j => j.Id).ToArray());
         Assert.All(summary.Jobs, j => Assert.Equal("Completed", j.Status));
@@ -52,5 +62,28 @@ public sealed class DemoTests
 
         var poison = Assert.Single(summary.PoisonReasons);
         Assert.Contains("pool.maxNode: is not a field of the contract", poison, StringComparison.Ordinal);
+    }
+
+    /// <summary><c>carbonctl demo --html</c>: the run as one HTML report, with forecast regret where it is known.</summary>
+    private static void AssertHtmlReport(DemoCommand.Summary summary, string html)
+    {
+        Assert.Equal(Path.GetFullPath(html), summary.HtmlReport);
+        var text = File.ReadAllText(html);
+        foreach (var id in new[] { "intensity-chart", "policy-chart", "job-chart" })
+        {
+            Assert.Contains($"<svg id=\"{id}\"", text, StringComparison.Ordinal);
+        }
+
+        // One lane per job with where it ran, and per job either its regret or the reason it is not known yet.
+        Assert.True(text.Split("<rect class=\"ran\"").Length - 1 >= summary.Jobs.Count, "a job without a run window");
+        foreach (var job in summary.Jobs)
+        {
+            Assert.True(
+                text.Contains($"{job.Id}: forecast regret", StringComparison.Ordinal) || text.Contains($"{job.Id}: no forecast regret", StringComparison.Ordinal),
+                $"{job.Id}: neither its regret nor why not");
+        }
+
+        Assert.Contains("run at submission", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", text, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -111,6 +111,9 @@ public sealed record EmissionsReport
     /// <summary>CounterfactualKg − EmissionsKg: positive when waiting saved carbon.</summary>
     public double? SavingsKg { get; init; }
 
+    /// <summary>Once the job has completed: the run against its policy's hindsight plan on actuals (ForecastRegret.cs).</summary>
+    public ForecastRegret? ForecastRegret { get; init; }
+
     /// <summary>The intensity used for each slot of the run (actual or forecast, provider, average or marginal).</summary>
     public IReadOnlyList<IntensityInterval> Intervals { get; init; } = [];
 

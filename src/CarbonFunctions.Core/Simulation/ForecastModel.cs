@@ -29,11 +29,14 @@ public abstract class ForecastModel
     public abstract string Describe();
 
     /// <summary>The issue time of the vintage in force at <paramref name="now"/>.</summary>
-    public DateTimeOffset VintageAt(DateTimeOffset now) =>
+    public virtual DateTimeOffset VintageAt(DateTimeOffset now) =>
         new(now.UtcTicks - (now.UtcTicks % RefreshInterval.Ticks), TimeSpan.Zero);
 
     /// <summary>The next vintage after <paramref name="now"/> (when waiting jobs re-plan).</summary>
     public DateTimeOffset NextVintageAfter(DateTimeOffset now) => VintageAt(now) + RefreshInterval;
+
+    /// <summary>When the next vintage after <paramref name="now"/> is issued, or null when no later one comes.</summary>
+    public virtual DateTimeOffset? NextIssueAfter(DateTimeOffset now) => NextVintageAfter(now);
 
     /// <summary>The forecast the planner sees at <paramref name="now"/>, or null when none covers it.</summary>
     public abstract CarbonIntensitySeries? ForecastAt(DateTimeOffset now, IntensityTrace actuals);

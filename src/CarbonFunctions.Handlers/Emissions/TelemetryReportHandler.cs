@@ -37,7 +37,9 @@ public sealed partial class TelemetryReportHandler(
     IEmissionsReportStore reports,
     IOptions<EmissionsOptions> options,
     TimeProvider time,
-    ILogger<TelemetryReportHandler> logger)
+    ILogger<TelemetryReportHandler> logger,
+    Storage.Jobs.JobStore? jobs = null,
+    Core.Planning.PlannerOptions? planner = null)
 {
     /// <summary>
     /// The blob's ETag, when the host passes it with the metadata (the local scan does). A hyphen is not allowed
@@ -149,6 +151,7 @@ public sealed partial class TelemetryReportHandler(
             var context = JobTelemetry.Context(jobId, shares, notes);
             var (actuals, forecast) = await IntensitiesAsync(context, telemetry.Profile, notes, cancellationToken);
             var report = EmissionsCalculator.Compute(telemetry, context, actuals, forecast, settings, time.GetUtcNow(), notes);
+            report = await ForecastRegretHandler.AttachAsync(jobs, forecasts, planner, report, cancellationToken);
             if (await reports.TrySaveAsync(report, version, cancellationToken))
             {
                 return report;

@@ -118,7 +118,7 @@ public static class ReplaySimulator
         var submitted = job.SubmittedAt ?? throw new ArgumentException($"job {job.Id} has no submission time", nameof(job));
         var run = new SimulatedRun(job, trace, settings, policy, fixedPlan, submitted);
         await LifecycleLoop.ApplyAsync(job, new JobSubmitted(submitted), settings.Lifecycle, run, NullLogger.Instance);
-        var nextVintage = settings.Forecast.NextVintageAfter(submitted);
+        var nextVintage = settings.Forecast.NextIssueAfter(submitted);
         var replans = fixedPlan is null && settings.Replan && policy != "run-now";
 
         // Every step moves the clock forward or ends the job; the cap only guards against a lifecycle that stalls.
@@ -126,9 +126,9 @@ public static class ReplaySimulator
         {
             var finish = run.FinishAt();
             var wake = run.State.WakeAt;
-            while (nextVintage <= run.Now)
+            while (nextVintage is { } issued && issued <= run.Now)
             {
-                nextVintage += settings.Forecast.RefreshInterval;
+                nextVintage = settings.Forecast.NextIssueAfter(issued);
             }
 
             DateTimeOffset? forecast = replans && run.State.IsWaitingForSlot ? nextVintage : null;

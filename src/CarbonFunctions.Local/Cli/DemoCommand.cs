@@ -43,7 +43,8 @@ public static class DemoCommand
         var verbose = new Option<bool>("--verbose") { Description = "Log what the host does" };
         var samples = new Option<DirectoryInfo?>("--samples") { Description = "Folder of job files (default: samples/jobs)" };
         var scale = new Option<double>("--time-scale") { Description = "Virtual seconds per wall second while a pool runs (idle time is skipped)", DefaultValueFactory = _ => DefaultTimeScale };
-        var command = new Command("demo", "Run sample jobs end to end: Azurite, replayed carbon data, simulated pools with real node agents and workloads, a scaled clock") { json, verbose, samples, scale };
+        var html = new Option<FileInfo?>("--html") { Description = "Also write a self-contained HTML report of the run to this file" };
+        var command = new Command("demo", "Run sample jobs end to end: Azurite, replayed carbon data, simulated pools with real node agents and workloads, a scaled clock") { json, verbose, samples, scale, html };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var folder = parse.GetValue(samples)?.FullName ?? FindSamples();
@@ -66,7 +67,7 @@ public static class DemoCommand
                 return Output.Failure;
             }
 
-            var summary = await RunAsync(folder, parse.GetValue(verbose), cancellationToken, timeScale);
+            var summary = await RunAsync(folder, parse.GetValue(verbose), cancellationToken, timeScale, htmlPath: parse.GetValue(html)?.FullName);
             if (parse.GetValue(json))
             {
                 Output.Json(summary);
@@ -130,6 +131,9 @@ public static class DemoCommand
         DateTimeOffset VirtualStart, DateTimeOffset VirtualEnd, double WallSeconds, IReadOnlyList<JobSummary> Jobs,
         IReadOnlyList<string> PoisonReasons, int PoolsLeftRunning)
     {
+        /// <summary>The HTML report's full path, when --html asked for one.</summary>
+        public string? HtmlReport { get; init; }
+
         public Totals Totals
         {
             get
@@ -142,15 +146,18 @@ public static class DemoCommand
         }
     }
 
-    /// <summary>Runs the demo; <paramref name="agents"/> says where the agent is (default: next to this carbonctl, in a fresh temporary folder).</summary>
-    public static async Task<Summary> RunAsync(string samplesFolder, bool verbose, CancellationToken cancellationToken, double timeScale = DefaultTimeScale, LocalAgents? agents = null)
+    /// <summary>
+    /// Runs the demo; <paramref name="agents"/> says where the agent is (default: next to this carbonctl, in a fresh
+    /// temporary folder); <paramref name="htmlPath"/>, when set, gets the run as one HTML report.
+    /// </summary>
+    public static async Task<Summary> RunAsync(string samplesFolder, bool verbose, CancellationToken cancellationToken, double timeScale = DefaultTimeScale, LocalAgents? agents = null, string? htmlPath = null)
     {
         var stopwatch = Stopwatch.StartNew();
         var workDir = agents?.WorkDir ?? Path.Combine(Path.GetTempPath(), "carbonfunctions-demo-" + Guid.NewGuid().ToString("N")[..8]);
         agents ??= LocalAgents.Find(workDir) ?? throw new InvalidOperationException(LocalAgents.NotFound);
         try
         {
-            return await RunAsync(samplesFolder, agents, verbose, timeScale, stopwatch, cancellationToken);
+            return await RunAsync(samplesFolder, agents, verbose, timeScale, htmlPath, stopwatch, cancellationToken);
         }
         finally
         {
@@ -162,7 +169,7 @@ public static class DemoCommand
         }
     }
 
-    private static async Task<Summary> RunAsync(string samplesFolder, LocalAgents agents, bool verbose, double timeScale, Stopwatch stopwatch, CancellationToken cancellationToken)
+    private static async Task<Summary> RunAsync(string samplesFolder, LocalAgents agents, bool verbose, double timeScale, string? htmlPath, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         Output.Note("Starting Azurite (in memory, free loopback ports)...");
         await using var azurite = await AzuriteProcess.StartAsync(cancellationToken: cancellationToken);
@@ -255,7 +262,8 @@ public static class DemoCommand
         }
 
         var poison = await local.DeadLetters.PeekAsync(cancellationToken: cancellationToken);
-        return new Summary(SamplesWrittenFor, clock.GetUtcNow(), stopwatch.Elapsed.TotalSeconds, jobs, [.. poison.Select(p => p.Reason)], leftRunning);
+        var html = htmlPath is null ? null : await DemoReport.WriteAsync(htmlPath, local, ids, firstPlans, cancellationToken);
+        return new Summary(SamplesWrittenFor, clock.GetUtcNow(), stopwatch.Elapsed.TotalSeconds, jobs, [.. poison.Select(p => p.Reason)], leftRunning) { HtmlReport = html };
     }
 
     private static JobSummary Summarise(JobRecord record, EmissionsReport? report, JobPlan? first, PlannerOptions planner)
@@ -366,6 +374,11 @@ public static class DemoCommand
         foreach (var reason in summary.PoisonReasons)
         {
             AnsiConsole.MarkupLineInterpolated($"[yellow]dead-lettered:[/] {reason}");
+        }
+
+        if (summary.HtmlReport is { } report)
+        {
+            AnsiConsole.MarkupLineInterpolated($"HTML report: {report}");
         }
 
         AnsiConsole.MarkupLineInterpolated($"{t.DeadlinesMet} of {t.Jobs} deadlines met. Virtual time {Output.Time(summary.VirtualStart)} → {Output.Time(summary.VirtualEnd)} in {summary.WallSeconds:0.0} s; nodes left running: {summary.PoolsLeftRunning}.");

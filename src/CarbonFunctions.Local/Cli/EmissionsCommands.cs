@@ -138,6 +138,7 @@ public static class EmissionsCommands
                 return Output.NotFound;
             }
 
+            report = await RegretView.EnsureAsync(configuration, clients, report, cancellationToken);
             if (parse.GetValue(json))
             {
                 Console.Out.WriteLine(EmissionsJson.Serialize(report));
@@ -161,6 +162,7 @@ public static class EmissionsCommands
             AnsiConsole.MarkupLineInterpolated($"Run at submission instead: {counterfactual:0.###} kg; saved {r.SavingsKg:0.###} kg");
         }
 
+        RegretView.Write(r);
         if (r.Sci is { } sci)
         {
             AnsiConsole.MarkupLineInterpolated($"SCI: {sci:0.######} kg per {r.SciUnit}");

@@ -107,6 +107,17 @@ public static class ForecastCommands
             }
 
             AnsiConsole.MarkupLineInterpolated($"{series.Region}: {series.Signal} {series.Scope} intensity from {series.Source}, published {Output.Time(series.GeneratedAt)}");
+            if (!Console.IsOutputRedirected && series.Points.Count > 0)
+            {
+                // A terminal gets the curve at a glance; piped output stays plain text (the table below).
+                var grams = series.Points.Select(p => p.GramsPerKwh).ToList();
+                var label = string.Create(CultureInfo.InvariantCulture, $"{grams.Min():0} ");
+                var tail = string.Create(CultureInfo.InvariantCulture, $" {grams.Max():0} g/kWh");
+                var width = Math.Max(8, AnsiConsole.Profile.Width - label.Length - tail.Length);
+                AnsiConsole.WriteLine(label + Core.Reporting.Sparkline.Render(grams, width) + tail);
+                AnsiConsole.MarkupLineInterpolated($"[dim]{Output.Time(series.Points[0].Start)} → {Output.Time(series.Points[^1].End)}[/]");
+            }
+
             var table = new Table().AddColumns("Start", "Minutes", "gCO2e/kWh");
             foreach (var point in series.Points)
             {

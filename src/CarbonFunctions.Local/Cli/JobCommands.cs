@@ -142,6 +142,7 @@ public static class JobCommands
             else
             {
                 JobView.Write(record);
+                await RegretView.WriteForJobAsync(parse.GetValue(connection), record, cancellationToken);
             }
 
             return Output.Ok;

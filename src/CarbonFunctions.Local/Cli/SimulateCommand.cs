@@ -18,7 +18,7 @@ public static class SimulateCommand
 {
     public static Command Create()
     {
-        var trace = new Option<FileInfo>("--trace") { Description = "Actual intensity trace (CSV: start,gCO2e/kWh; Electricity Maps export; WattTime; GB forecast file)", Required = true };
+        var trace = new Option<FileInfo>("--trace") { Description = "Actual intensity trace (CSV: start,gCO2e/kWh; Electricity Maps export; WattTime; a GB national_pt24h file or GB vintage folder, whose actuals are read)", Required = true };
         var region = new Option<string?>("--region") { Description = "Region name the jobs are bound to (default: the trace file's name)" };
         var jobs = new Option<FileInfo?>("--jobs") { Description = "Job trace: JSON array of training-job contracts with submittedAt, or CSV (" + JobTrace.CsvHeader + ")" };
         var generate = new Option<int?>("--generate") { Description = "Generate this many jobs instead (1–96 h, slack 0–7 days, half interruptible, a quarter Gaudi)" };
@@ -29,7 +29,7 @@ public static class SimulateCommand
         var maxHours = new Option<double?>("--max-hours") { Description = "Generator: longest run time in hours (default 96)" };
         var interruptibleShare = new Option<double?>("--interruptible-share") { Description = "Generator: share of interruptible jobs, 0..1 (default 0.5)" };
         var policy = new Option<string>("--policy") { Description = "Comma-separated policies: " + string.Join(", ", ReplaySimulator.KnownPolicies), DefaultValueFactory = _ => string.Join(',', ReplaySimulator.KnownPolicies) };
-        var forecast = new Option<string>("--forecast") { Description = "perfect | noise:sigma=PCT,bias=PCT,growth=X[,phi=R]", DefaultValueFactory = _ => "perfect" };
+        var forecast = new Option<string>("--forecast") { Description = "perfect | noise:sigma=PCT,bias=PCT,growth=X[,phi=R] | vintages[:DIR] (GB forecasts as published; DIR defaults to the GB trace's folder)", DefaultValueFactory = _ => "perfect" };
         var horizon = new Option<double>("--horizon-hours") { Description = "How far each forecast vintage reaches", DefaultValueFactory = _ => 48 };
         var refresh = new Option<double>("--refresh-hours") { Description = "How often a new vintage is issued (waiting jobs re-plan on each)", DefaultValueFactory = _ => 6 };
         var seed = new Option<int>("--seed") { Description = "Seed for the generator and the forecast noise", DefaultValueFactory = _ => 1 };
@@ -42,7 +42,7 @@ public static class SimulateCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var tracePath = parse.GetValue(trace)!;
-            if (!tracePath.Exists)
+            if (!tracePath.Exists && !Directory.Exists(tracePath.FullName))
             {
                 Output.Error($"{tracePath.FullName} does not exist");
                 return Output.InvalidInput;
@@ -70,13 +70,12 @@ public static class SimulateCommand
             IReadOnlyList<TrainingJob> jobList;
             try
             {
-                using (var reader = new StreamReader(tracePath.FullName))
-                {
-                    var series = TraceCsv.Read(reader, regionName, DateTimeOffset.UnixEpoch, tracePath.Name, SignalKind.Average, SeriesKind.Actual);
-                    actuals = new IntensityTrace(series);
-                }
-
-                model = ForecastModel.Parse(parse.GetValue(forecast)!, parse.GetValue(seed), TimeSpan.FromHours(parse.GetValue(horizon)), TimeSpan.FromHours(parse.GetValue(refresh)));
+                var (series, gbRoot) = ReadTrace(tracePath.FullName, regionName);
+                actuals = new IntensityTrace(series);
+                var spec = parse.GetValue(forecast)!.Trim();
+                model = spec.StartsWith("vintages", StringComparison.OrdinalIgnoreCase)
+                    ? Vintages(spec, gbRoot)
+                    : ForecastModel.Parse(spec, parse.GetValue(seed), TimeSpan.FromHours(parse.GetValue(horizon)), TimeSpan.FromHours(parse.GetValue(refresh)));
                 if (count is { } n)
                 {
                     var mix = new JobMix
@@ -160,6 +159,73 @@ public static class SimulateCommand
             return Output.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The actuals of a trace, and the GB vintage folder it belongs to (null for other formats). A GB folder gives the
+    /// actuals of all its files (the later publication wins); a GB file its own actual column.
+    /// </summary>
+    private static (CarbonIntensitySeries Series, string? GbRoot) ReadTrace(string path, string region)
+    {
+        var name = Path.GetFileName(path.TrimEnd(Path.DirectorySeparatorChar));
+        if (Directory.Exists(path))
+        {
+            var files = Directory.EnumerateFiles(path, "*.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                .Select(f => (Published: GbIntensityFiles.PublishedFromName(f) ?? throw new FormatException($"{f}: GB files must be named by their publication time, e.g. 2023-03-14T0331Z.csv"), File: f))
+                .ToList();
+            var merged = GbIntensityFiles.MergeActuals(files.Select(f => (f.Published, ReadGb(f.File).Actual)));
+            return (GbSeries(region, name, merged), path);
+        }
+
+        using (var peek = new StreamReader(path))
+        {
+            if (!GbIntensityFiles.IsGbHeader(peek.ReadLine()))
+            {
+                using var reader = new StreamReader(path);
+                return (TraceCsv.Read(reader, region, DateTimeOffset.UnixEpoch, name, SignalKind.Average, SeriesKind.Actual), null);
+            }
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var root = Path.GetFileName(folder).StartsWith("national_", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(folder)! : folder;
+        return (GbSeries(region, name, ReadGb(path).Actual), root);
+    }
+
+    private static CarbonIntensitySeries GbSeries(string region, string name, IReadOnlyList<CarbonIntensityPoint> points) =>
+        points.Count >= 2
+            ? new CarbonIntensitySeries { Region = region, Kind = SeriesKind.Actual, Signal = SignalKind.Average, Source = name, GeneratedAt = DateTimeOffset.UnixEpoch, Points = points }
+            : throw new FormatException($"{name}: fewer than two actual values (a national_fw48h file holds forecasts only: give a national_pt24h file or the vintage folder)");
+
+    private static (IReadOnlyList<CarbonIntensityPoint> Forecast, IReadOnlyList<CarbonIntensityPoint> Actual) ReadGb(string file)
+    {
+        using var reader = new StreamReader(file);
+        return GbIntensityFiles.Read(reader, Path.GetFileName(file));
+    }
+
+    /// <summary><c>vintages</c> or <c>vintages:DIR</c>: every forecast file under DIR except the actuals (pt24h) folders.</summary>
+    private static VintageForecast Vintages(string spec, string? gbRoot)
+    {
+        var dir = spec.Length > "vintages".Length
+            ? spec[.."vintages:".Length] == "vintages:" ? spec["vintages:".Length..] : throw new FormatException($"--forecast '{spec}': expected 'vintages' or 'vintages:DIR'")
+            : gbRoot ?? throw new FormatException("--forecast vintages needs a GB trace (a national_pt24h file or the vintage folder) or vintages:DIR");
+        if (!Directory.Exists(dir))
+        {
+            throw new FormatException($"--forecast {spec}: no folder '{dir}'");
+        }
+
+        var vintages = new List<ForecastVintage>();
+        foreach (var file in Directory.EnumerateFiles(dir, "*.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            if (Path.GetFileName(Path.GetDirectoryName(file))!.Contains("pt24h", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var published = GbIntensityFiles.PublishedFromName(file) ?? throw new FormatException($"{file}: forecast files must be named by their publication time, e.g. 2023-03-14T0331Z.csv");
+            vintages.Add(new ForecastVintage(published, ReadGb(file).Forecast));
+        }
+
+        return vintages.Count > 0 ? new VintageForecast(vintages, Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar))) : throw new FormatException($"--forecast {spec}: no forecast files under '{dir}'");
     }
 
     private static void Print(SimulationResult result)
