@@ -2,13 +2,15 @@ using System.CommandLine;
 using CarbonFunctions.Local.Cli;
 using Spectre.Console;
 
+Output.JsonErrors = args.Contains("--json", StringComparer.Ordinal);
+
 // Piped output (CI logs, files) has no terminal width: keep tables readable instead of folding them at 80 columns.
-if (Console.IsOutputRedirected)
+// Under --json nothing is drawn, and Spectre's console (terminal detection) is not even created: start-up counts for
+// the commands scripts call in loops (emissions compute --json on a file takes well under a second).
+if (Console.IsOutputRedirected && !Output.JsonErrors)
 {
     AnsiConsole.Profile.Width = 200;
 }
-
-Output.JsonErrors = args.Contains("--json", StringComparer.Ordinal);
 
 var connection = new Option<string?>("--connection")
 {
@@ -18,15 +20,26 @@ var connection = new Option<string?>("--connection")
 
 var root = new RootCommand("carbonctl — carbon-aware scheduling of ML training jobs on Azure and AWS accelerator pools");
 root.Options.Add(connection);
-root.Subcommands.Add(JobCommands.Create(connection));
-root.Subcommands.Add(PoolCommands.Create(connection));
-root.Subcommands.Add(PlanCommand.Create());
-root.Subcommands.Add(DemoCommand.Create());
-root.Subcommands.Add(SimulateCommand.Create());
-root.Subcommands.Add(ReportCommand.Create());
-root.Subcommands.Add(ForecastCommands.Create(connection));
-root.Subcommands.Add(EmissionsCommands.Create(connection));
-root.Subcommands.Add(LocalCommand.Create(connection));
+
+// Only the command asked for is built (each tree builds its options and parsers); help, and a name that is not a
+// command, get all of them.
+var commands = new (string Name, Func<Command> Create)[]
+{
+    ("jobs", () => JobCommands.Create(connection)),
+    ("pools", () => PoolCommands.Create(connection)),
+    ("plan", PlanCommand.Create),
+    ("demo", DemoCommand.Create),
+    ("simulate", SimulateCommand.Create),
+    ("report", ReportCommand.Create),
+    ("forecast", () => ForecastCommands.Create(connection)),
+    ("emissions", () => EmissionsCommands.Create(connection)),
+    ("local", () => LocalCommand.Create(connection)),
+};
+var asked = commands.Where(c => args.Length > 0 && c.Name == args[0]).ToList();
+foreach (var (_, create) in asked.Count == 1 ? asked : [.. commands])
+{
+    root.Subcommands.Add(create());
+}
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -35,24 +35,24 @@ public sealed class ForecastRegretTests
     private static TrainingJob Job(int hours, bool interruptible) =>
         JobTrace.Job("regret-job", T0, TimeSpan.FromHours(hours), TimeSpan.FromHours(Hours.Length - hours), interruptible, PoolKind.Gpu, 1, 1, 1000, TimeSpan.Zero, null, "westus");
 
+    private static JobPlan Plan(string policy, params (int From, int To)[] slots) => new()
+    {
+        JobId = "regret-job",
+        Policy = policy,
+        Region = "westus",
+        PlannedAt = T0,
+        Slots = [.. slots.Select(s => new PlannedSlot(T0.AddHours(s.From), T0.AddHours(s.To), 1, "westus", null))],
+        ExpectedGramsCo2e = null,
+        RunNowGramsCo2e = null,
+        MeetsDeadline = true,
+        ForecastGeneratedAt = T0.AddMinutes(-29),
+    };
+
     private static JobState Completed(string policy, params (int From, int To)[] slots) => new()
     {
         JobId = "regret-job",
-        Status = JobStatus.Completed,
-        Region = "westus",
         UpdatedAt = T0.AddHours(12),
-        Plan = new JobPlan
-        {
-            JobId = "regret-job",
-            Policy = policy,
-            Region = "westus",
-            PlannedAt = T0,
-            Slots = [.. slots.Select(s => new PlannedSlot(T0.AddHours(s.From), T0.AddHours(s.To), 1, "westus", null))],
-            ExpectedGramsCo2e = null,
-            RunNowGramsCo2e = null,
-            MeetsDeadline = true,
-            ForecastGeneratedAt = T0.AddMinutes(-29),
-        },
+        Phase = new EndedPhase(new JobEnding(TerminalStatus.Completed, "the workload finished"), Plan(policy, slots), new PoolInUse("westus", 1)),
     };
 
     /// <summary>A report whose run drew <paramref name="kwhPerHour"/> in each of the given hours.</summary>
@@ -122,7 +122,7 @@ public sealed class ForecastRegretTests
     [Fact]
     public void Regret_waits_for_the_job_to_complete_and_for_actuals_to_cover_its_window()
     {
-        var running = Completed("best-window", (0, 3)) with { Status = JobStatus.Running };
+        var running = Completed("best-window", (0, 3)) with { Phase = new RunningPhase(Plan("best-window", (0, 3)), 0, new PoolInUse("westus", 1), T0, T0, T0.AddHours(3)) };
         Assert.Contains("Running", ForecastRegretCalculator.Compute(Job(3, false), running, Report(1, 1, 0, 1, 2), Actuals(), Planner).WhyNot, StringComparison.Ordinal);
 
         // Actuals up to 06:00 only: the deadline (12:00) is not covered.

@@ -19,16 +19,17 @@ public sealed class ServiceReportTests
     private static JobState State(string id, params JobTransition[] history) => new()
     {
         JobId = id,
-        Status = JobStatus.Completed,
-        Region = "westus",
         UpdatedAt = T0.AddHours(9),
         History = history,
-        Plan = new JobPlan
-        {
-            JobId = id, Policy = "suspend-resume", Region = "westus", PlannedAt = T0,
-            Slots = [new PlannedSlot(T0.AddHours(3), T0.AddHours(4), 1, "westus", 100), new PlannedSlot(T0.AddHours(6), T0.AddHours(7), 1, "westus", 100)],
-            ExpectedGramsCo2e = 200, RunNowGramsCo2e = 400, MeetsDeadline = true,
-        },
+        Phase = new EndedPhase(
+            new JobEnding(TerminalStatus.Completed, "the workload finished"),
+            new JobPlan
+            {
+                JobId = id, Policy = "suspend-resume", Region = "westus", PlannedAt = T0,
+                Slots = [new PlannedSlot(T0.AddHours(3), T0.AddHours(4), 1, "westus", 100), new PlannedSlot(T0.AddHours(6), T0.AddHours(7), 1, "westus", 100)],
+                ExpectedGramsCo2e = 200, RunNowGramsCo2e = 400, MeetsDeadline = true,
+            },
+            new PoolInUse("westus", 1)),
     };
 
     private static EmissionsReport Report(string id, double kg, double? counterfactual, ForecastRegret? regret) => new()
