@@ -32,22 +32,7 @@ public static class JobPlanner
         var runTime = Math.Max(0, job.EstimatedDuration.Ticks - done.Ticks);
         IReadOnlyList<string> regions = progress?.Region is { } bound ? [bound] : job.Regions;
         var now = input.Now.UtcTicks;
-        var context = new PlanContext(
-            Now: now,
-            Deadline: job.Deadline.UtcTicks,
-            RunTime: runTime,
-            Overhead: job.ResumeOverhead.Ticks,
-            FirstSegmentFree: progress is null || progress.IsRunning || done == TimeSpan.Zero,
-            Running: progress?.IsRunning == true,
-            MinNodes: job.Pool.MinNodes,
-            MaxNodes: job.Pool.MaxNodes,
-            WattsPerNode: job.Pool.PowerPerNodeWatts ?? (job.Pool.Kind == PoolKind.Gaudi ? options.DefaultGaudiNodeWatts : options.DefaultGpuNodeWatts),
-            RelativeThroughput: job.Pool.RelativeThroughput,
-            MinimumRunLength: options.MinimumRunLength.Ticks,
-            Threshold: job.CarbonThresholdGramsPerKwh,
-            Allowance: (input.StartupAllowance ?? options.AllowanceFor(job.Pool)).Ticks,
-            Margin: options.DeadlineMargin.Ticks,
-            SlotTicks: options.SlotLength.Ticks);
+        var context = ContextFor(job, input, options);
 
         var usable = new List<(string Region, CarbonIntensitySeries Series, Timeline Timeline)>();
         (string Region, CarbonIntensitySeries Series, Timeline Timeline)? baseline = null;
@@ -156,6 +141,29 @@ public static class JobPlanner
         }
 
         return Finish(job, input, policy, context, chosen.Region, chosen.Series, chosen.Timeline, chosen.Runs, runNowGrams, warnings);
+    }
+
+    /// <summary>The job reduced to what the policies need, at the input's time and progress (shared with the benchmarks).</summary>
+    internal static PlanContext ContextFor(TrainingJob job, PlanningInput input, PlannerOptions options)
+    {
+        var progress = input.Progress;
+        var done = progress?.WorkDone(job.EstimatedDuration) ?? TimeSpan.Zero;
+        return new PlanContext(
+            Now: input.Now.UtcTicks,
+            Deadline: job.Deadline.UtcTicks,
+            RunTime: Math.Max(0, job.EstimatedDuration.Ticks - done.Ticks),
+            Overhead: job.ResumeOverhead.Ticks,
+            FirstSegmentFree: progress is null || progress.IsRunning || done == TimeSpan.Zero,
+            Running: progress?.IsRunning == true,
+            MinNodes: job.Pool.MinNodes,
+            MaxNodes: job.Pool.MaxNodes,
+            WattsPerNode: job.Pool.PowerPerNodeWatts ?? (job.Pool.Kind == PoolKind.Gaudi ? options.DefaultGaudiNodeWatts : options.DefaultGpuNodeWatts),
+            RelativeThroughput: job.Pool.RelativeThroughput,
+            MinimumRunLength: options.MinimumRunLength.Ticks,
+            Threshold: job.CarbonThresholdGramsPerKwh,
+            Allowance: (input.StartupAllowance ?? options.AllowanceFor(job.Pool)).Ticks,
+            Margin: options.DeadlineMargin.Ticks,
+            SlotTicks: options.SlotLength.Ticks);
     }
 
     private static List<Run>? PlanRegion(string policy, TrainingJob job, PlanContext c, Timeline t, long? bestUnknown, double? bestGrams) => policy switch
