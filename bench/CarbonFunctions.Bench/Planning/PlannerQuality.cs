@@ -82,6 +82,32 @@ internal static class PlannerQuality
         Console.WriteLine($"jobs where the legacy plan is below 90 % of the saving: {shares.Count(s => s < 0.9)}; where it is cheaper than the exact optimum (it ignores the minimum pause): {heuristicCheaper}");
         Console.WriteLine($"total emissions over the jobs (g/kWh x node-h): run now {set.Sum(j => PolicyRuns.RunNow(j, w)):0}, legacy {legacy.Sum():0}, exact {exact.Sum():0}");
 
+        // How often the planner's region bound lets it skip a region's programme: regions in order of their
+        // bound, each skipped when its bound exceeds the cheapest plan found so far.
+        var skipped = 0;
+        var considered = 0;
+        foreach (var job in set)
+        {
+            var c = JobPlanner.ContextFor(job, w.Input(), w.Options);
+            var bar = double.PositiveInfinity;
+            foreach (var (t, bound) in w.Timelines(job).Select(t => (t, RegionBound.SuspendResume(c, t))).OrderBy(p => p.Item2))
+            {
+                considered++;
+                if (double.IsFinite(bar) && bound > bar + (1e-7 * Math.Max(1, Math.Abs(bar))))
+                {
+                    skipped++;
+                    continue;
+                }
+
+                if (SuspendResumePolicy.Plan(c, t) is { } runs)
+                {
+                    bar = Math.Min(bar, PolicyRuns.Cost(t, runs));
+                }
+            }
+        }
+
+        Console.WriteLine($"regions whose programme the lower bound skips: {skipped} of {considered} ({100.0 * skipped / considered:0.0} %)");
+
         if (elasticJobs > 0)
         {
             var elastic = w.ElasticJobs.Take(elasticJobs).ToList();

@@ -107,11 +107,30 @@ public static class JobPlanner
             return Finish(job, input, policy, context, first.Region, first.Series, first.Timeline, [new Run(context.EarliestStart, context.EarliestStart + fastest, nodes)], runNowGrams, warnings);
         }
 
-        // Regions compare on unknown time first (a forecast region beats a guess), then on emissions; the first listed wins ties.
-        (string Region, CarbonIntensitySeries Series, Timeline Timeline, List<Run> Runs, long Unknown, double Grams)? best = null;
-        foreach (var candidate in usable)
+        // Regions compare on unknown time first (a forecast region beats a guess), then on emissions; among the
+        // regions within the tie tolerance of the least emissions, the first listed wins. The rule does not depend
+        // on the order regions are planned in, so the exact policies plan them cheapest bound first and skip every
+        // region whose lower bound already exceeds a plan found (the bound holds only where a region's forecast is
+        // known, and a skipped region could not have been within the tolerance of the least).
+        var exactPolicy = policy == "suspend-resume" || (policy == "elastic" && job.Interruptible);
+        var order = new (int Index, double Bound)[usable.Count];
+        for (var i = 0; i < usable.Count; i++)
         {
-            var runs = PlanRegion(policy, job, context, candidate.Timeline, best?.Unknown, best?.Grams);
+            order[i] = (i, exactPolicy && usable.Count > 1 ? RegionBound.For(policy, context, usable[i].Timeline) : double.NegativeInfinity);
+        }
+
+        Array.Sort(order, (a, b) => a.Bound != b.Bound ? a.Bound.CompareTo(b.Bound) : a.Index.CompareTo(b.Index));
+        var planned = new (List<Run> Runs, long Unknown, double Grams)?[usable.Count];
+        var knownBar = double.PositiveInfinity; // least emissions of a plan with no unknown time so far
+        foreach (var (index, regionBound) in order)
+        {
+            if (regionBound > knownBar + (1e-7 * Math.Max(1, Math.Abs(knownBar))))
+            {
+                continue;
+            }
+
+            var candidate = usable[index];
+            var runs = PlanRegion(policy, job, context, candidate.Timeline);
             if (runs is null)
             {
                 continue;
@@ -119,10 +138,22 @@ public static class JobPlanner
 
             var grams = Grams(context, candidate.Timeline, runs);
             var unknownTicks = runs.Sum(r => UnknownTicks(candidate.Timeline, r));
-            if (best is not { } current || unknownTicks < current.Unknown
-                || (unknownTicks == current.Unknown && grams < current.Grams - (1e-9 * Math.Max(1, Math.Abs(current.Grams)))))
+            planned[index] = (runs, unknownTicks, grams);
+            if (unknownTicks == 0)
             {
-                best = (candidate.Region, candidate.Series, candidate.Timeline, runs, unknownTicks, grams);
+                knownBar = Math.Min(knownBar, grams);
+            }
+        }
+
+        (string Region, CarbonIntensitySeries Series, Timeline Timeline, List<Run> Runs, long Unknown, double Grams)? best = null;
+        var leastUnknown = planned.Where(p => p is not null).Select(p => p!.Value.Unknown).DefaultIfEmpty(long.MaxValue).Min();
+        var leastGrams = planned.Where(p => p is { } v && v.Unknown == leastUnknown).Select(p => p!.Value.Grams).DefaultIfEmpty(double.PositiveInfinity).Min();
+        for (var i = 0; i < usable.Count; i++)
+        {
+            if (planned[i] is { } p && p.Unknown == leastUnknown && p.Grams <= leastGrams + (1e-9 * Math.Max(1, Math.Abs(leastGrams))))
+            {
+                best = (usable[i].Region, usable[i].Series, usable[i].Timeline, p.Runs, p.Unknown, p.Grams);
+                break;
             }
         }
 
@@ -166,7 +197,7 @@ public static class JobPlanner
             SlotTicks: options.SlotLength.Ticks);
     }
 
-    private static List<Run>? PlanRegion(string policy, TrainingJob job, PlanContext c, Timeline t, long? bestUnknown, double? bestGrams) => policy switch
+    private static List<Run>? PlanRegion(string policy, TrainingJob job, PlanContext c, Timeline t) => policy switch
     {
         "run-now" => [new Run(c.EarliestStart, c.EarliestStart + c.SingleRunTime, c.MinNodes)],
         "best-window" => BestWindowPolicy.Plan(c, t, c.MinNodes, c.SingleRunTime),
