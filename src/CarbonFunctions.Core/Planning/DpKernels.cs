@@ -140,6 +140,63 @@ internal static class DpKernels
         }
     }
 
+    /// <summary>
+    /// Elastic: for x in [from, to], the cheapest pool size for one slot of cost <paramref name="cb"/> with x + shift
+    /// quanta left: value[x + valueOffset] = min over sizes of nodes × cb + onward[pad + x + shift − work] and
+    /// size[x + sizeOffset] = that size, 1-based; larger sizes win ties. <paramref name="onward"/> holds `pad`
+    /// copies of its x = 0 entry in front, so work beyond what is left reads the "done" value.
+    /// </summary>
+    public static void BestSize(double[] onward, int pad, int shift, double cb, int[] nodes, int[] work, int from, int to, double[] value, int valueOffset, byte[] size, int sizeOffset)
+    {
+        var sizes = work.Length;
+        var x = from;
+        if (Vector512.IsHardwareAccelerated && sizes <= 255)
+        {
+            ref var on = ref MemoryMarshal.GetArrayDataReference(onward);
+            ref var val = ref MemoryMarshal.GetArrayDataReference(value);
+            var inf = Vector512.Create(double.PositiveInfinity);
+            var one = Vector512<double>.One;
+            var rel = Vector512.Create(Relative);
+            for (; x + 7 <= to; x += 8)
+            {
+                var last = sizes - 1;
+                var best = Vector512.Create(nodes[last] * cb) + Vector512.LoadUnsafe(ref on, (nuint)(pad + x + shift - work[last]));
+                var pick = Vector512.Create((double)sizes);
+                for (var k = last - 1; k >= 0; k--)
+                {
+                    var v = Vector512.Create(nodes[k] * cb) + Vector512.LoadUnsafe(ref on, (nuint)(pad + x + shift - work[k]));
+                    var lower = Vector512.ConditionalSelect(Vector512.Equals(best, inf), best, best - (rel * Vector512.Max(one, Vector512.Abs(best))));
+                    var better = Vector512.LessThan(v, lower);
+                    best = Vector512.ConditionalSelect(better, v, best);
+                    pick = Vector512.ConditionalSelect(better, Vector512.Create((double)(k + 1)), pick);
+                }
+
+                best.StoreUnsafe(ref val, (nuint)(x + valueOffset));
+                for (var lane = 0; lane < 8; lane++)
+                {
+                    size[sizeOffset + x + lane] = (byte)pick.GetElement(lane);
+                }
+            }
+        }
+
+        for (; x <= to; x++)
+        {
+            var best = double.PositiveInfinity;
+            byte pick = 0;
+            for (var k = sizes - 1; k >= 0; k--)
+            {
+                var v = (nodes[k] * cb) + onward[pad + x + shift - work[k]];
+                if (pick == 0 || v < best - (double.IsPositiveInfinity(best) ? 0 : Tolerance(best)))
+                {
+                    (best, pick) = (v, (byte)(k + 1));
+                }
+            }
+
+            value[x + valueOffset] = best;
+            size[x + sizeOffset] = pick;
+        }
+    }
+
     /// <summary>Writes a vector's lane bits at x (a multiple of the lane count, which divides 64, so they never straddle words).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(ulong[]? bits, int row, int x, ulong lanes, ulong laneMask)
