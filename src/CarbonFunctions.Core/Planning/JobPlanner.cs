@@ -119,7 +119,11 @@ public static class JobPlanner
             order[i] = (i, exactPolicy && usable.Count > 1 ? RegionBound.For(policy, context, usable[i].Timeline) : double.NegativeInfinity);
         }
 
-        Array.Sort(order, (a, b) => a.Bound != b.Bound ? a.Bound.CompareTo(b.Bound) : a.Index.CompareTo(b.Index));
+        if (exactPolicy && usable.Count > 1)
+        {
+            Array.Sort(order, (a, b) => a.Bound != b.Bound ? a.Bound.CompareTo(b.Bound) : a.Index.CompareTo(b.Index));
+        }
+
         var planned = new (List<Run> Runs, long Unknown, double Grams)?[usable.Count];
         var knownBar = double.PositiveInfinity; // least emissions of a plan with no unknown time so far
         foreach (var (index, regionBound) in order)
@@ -146,8 +150,16 @@ public static class JobPlanner
         }
 
         (string Region, CarbonIntensitySeries Series, Timeline Timeline, List<Run> Runs, long Unknown, double Grams)? best = null;
-        var leastUnknown = planned.Where(p => p is not null).Select(p => p!.Value.Unknown).DefaultIfEmpty(long.MaxValue).Min();
-        var leastGrams = planned.Where(p => p is { } v && v.Unknown == leastUnknown).Select(p => p!.Value.Grams).DefaultIfEmpty(double.PositiveInfinity).Min();
+        var leastUnknown = long.MaxValue;
+        var leastGrams = double.PositiveInfinity;
+        foreach (var p in planned)
+        {
+            if (p is { } v && (v.Unknown < leastUnknown || (v.Unknown == leastUnknown && v.Grams < leastGrams)))
+            {
+                (leastUnknown, leastGrams) = (v.Unknown, v.Grams);
+            }
+        }
+
         for (var i = 0; i < usable.Count; i++)
         {
             if (planned[i] is { } p && p.Unknown == leastUnknown && p.Grams <= leastGrams + (1e-9 * Math.Max(1, Math.Abs(leastGrams))))

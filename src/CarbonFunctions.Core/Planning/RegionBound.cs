@@ -11,6 +11,12 @@ internal static class RegionBound
     [ThreadStatic]
     private static double[]? scratch;
 
+    [ThreadStatic]
+    private static double[]? prices;
+
+    [ThreadStatic]
+    private static double[]? widths;
+
     /// <summary>The bound for an exact policy (grams at the job's node power), or −∞ where none holds.</summary>
     public static double For(string policy, PlanContext c, Timeline t) =>
         c.WattsPerNode / 1000 * (policy == "elastic" ? Elastic(c, t) : SuspendResume(c, t));
@@ -89,27 +95,29 @@ internal static class RegionBound
             (atWork, atNodes) = (toWork, toNodes);
         }
 
-        var items = new (double Price, double Width)[n * hull.Count];
+        var count = n * hull.Count;
+        if (prices is null || prices.Length < count)
+        {
+            prices = new double[Math.Max(count, 2 * (prices?.Length ?? 0))];
+            widths = new double[prices.Length];
+        }
+
         for (var s = 0; s < n; s++)
         {
             for (var j = 0; j < hull.Count; j++)
             {
-                items[(s * hull.Count) + j] = (cost[s] * hull[j].Slope, hull[j].Width);
+                prices[(s * hull.Count) + j] = cost[s] * hull[j].Slope;
+                widths![(s * hull.Count) + j] = hull[j].Width;
             }
         }
 
-        Array.Sort(items, (a, b) => a.Price.CompareTo(b.Price));
+        Array.Sort(prices, widths, 0, count);
         var left = c.RunTime / (double)grid.Length;
         double total = 0;
-        foreach (var (price, width) in items)
+        for (var i = 0; i < count && left > 0; i++)
         {
-            if (left <= 0)
-            {
-                break;
-            }
-
-            var take = Math.Min(width, left);
-            total += take * price;
+            var take = Math.Min(widths![i], left);
+            total += take * prices[i];
             left -= take;
         }
 
