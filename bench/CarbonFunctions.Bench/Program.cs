@@ -1,8 +1,15 @@
 using BenchmarkDotNet.Running;
+using CarbonFunctions.Bench.Planning;
 using CarbonFunctions.Bench.Telemetry;
 
 // Run one suite with: dotnet run -c Release --project bench/CarbonFunctions.Bench -- --filter '*Planner*'
 // Generate telemetry files with: dotnet run -c Release --project bench/CarbonFunctions.Bench -- generate nvidia-smi 256 /tmp/x.csv
+// Compare the exact suspend-resume with the legacy heuristic (quality and speed): ... -- quality [jobs] [elasticJobs] [overheadMinutes]
+if (args is ["quality", ..])
+{
+    return PlannerQuality.Run(args[1..]);
+}
+
 if (args is ["generate", ..])
 {
     return TelemetryFiles.Generate(args[1..]);

@@ -98,14 +98,27 @@ internal static class ElasticPolicy
         }
 
         grid.Costs(t, cost);
+        var sizes = work.Length;
+        var nodes = new int[sizes];
+        for (var i = 0; i < sizes; i++)
+        {
+            nodes[i] = c.MinNodes + i;
+        }
 
         // Layers at edge b + 1 (cur) and b (next): Run[r] = running r + 1 slots (the last: at least minRun),
-        // Idle[j] = paused j + 1 slots (the last: at least minPause); index = quanta of work left.
-        var cur = new Layer(minRun, minPause, span);
-        var next = new Layer(minRun, minPause, span);
-        cur.Run[minRun - 1][0] = 0;
+        // Idle[j] = paused j + 1 slots (the last: at least minPause); index = quanta of work left. Run arrays
+        // carry `pad` copies of their x = 0 entry in front, so "x − work, at least 0" is a plain offset.
+        var pad = Math.Max(1, work.Max());
         var phases = minRun + 2;
-        var choice = new byte[n * phases * span]; // 0 = pause or wait, s + 1 = run the slot at MinNodes + s nodes
+        var s = Scratch.Get(minRun, minPause, span, pad, n * phases * span);
+        var cur = s.A;
+        var next = s.B;
+        cur.Reset(span, pad);
+        next.Reset(span, pad);
+        cur.SetRun(minRun - 1, 0, 0, pad);
+        var choice = s.Choice; // 0 = pause or wait, s + 1 = run the slot at MinNodes + s nodes
+        var startValue = s.StartValue;
+        var startSize = s.StartSize;
         var stop = c.Running ? 1 : 0;
         for (var b = n - 1; b >= stop; b--)
         {
@@ -115,41 +128,56 @@ internal static class ElasticPolicy
             {
                 var capped = r == minRun - 1;
                 var onward = cur.Run[Math.Min(r + 1, minRun - 1)];
-                for (var x = 0; x < span; x++)
+                var target = next.Run[r];
+                var from = capped ? 1 : 0;
+                DpKernels.BestSize(onward, pad, 0, cb, nodes, work, from, span - 1, target, pad, choice, row + (r * span));
+                if (capped)
                 {
-                    if (capped && x == 0)
+                    target[pad] = 0;
+                    choice[row + (r * span)] = 0;
+                    var idleFirst = cur.Idle[0];
+                    for (var x = 1; x < span; x++)
                     {
-                        next.Run[r][0] = 0;
-                        choice[row + (r * span)] = 0;
-                        continue;
+                        var go = target[pad + x];
+                        var pause = idleFirst[x];
+                        if (!(go <= pause + DpKernels.Tolerance(pause)))
+                        {
+                            target[pad + x] = pause;
+                            choice[row + (r * span) + x] = 0;
+                        }
                     }
-
-                    var (go, size) = BestSize(c, work, cb, onward, x);
-                    var pause = capped ? cur.Idle[0][x] : double.PositiveInfinity;
-                    var runs = go <= pause + Tolerance(pause);
-                    next.Run[r][x] = runs ? go : pause;
-                    choice[row + (r * span) + x] = runs ? size : (byte)0;
                 }
+
+                target.AsSpan(0, pad).Fill(target[pad]);
             }
 
             for (var j = 0; j < minPause - 1; j++)
             {
-                cur.Idle[j + 1].AsSpan().CopyTo(next.Idle[j]);
+                cur.Idle[j + 1].AsSpan(0, span).CopyTo(next.Idle[j]);
             }
 
             var waitRow = row + (minRun * span);
-            next.Idle[minPause - 1][0] = double.PositiveInfinity;
-            for (var x = 1; x < span; x++)
+            var waiting = cur.Idle[minPause - 1];
+            var fresh = next.Idle[minPause - 1];
+            fresh[0] = double.PositiveInfinity;
+            var startTop = top - o; // a start from x needs x + o ≤ top
+            if (startTop >= 1)
             {
-                var wait = cur.Idle[minPause - 1][x];
-                var (go, size) = x + o <= top ? BestSize(c, work, cb, cur.Run[0], x + o) : (double.PositiveInfinity, (byte)0);
-                var starts = go <= wait + Tolerance(wait);
-                next.Idle[minPause - 1][x] = starts ? go : wait;
-                choice[waitRow + x] = starts ? size : (byte)0;
+                DpKernels.BestSize(cur.Run[0], pad, o, cb, nodes, work, 1, startTop, startValue, 0, startSize, 0);
             }
 
-            var (begin, first) = BestSize(c, work, cb, cur.Run[0], need0);
-            var begins = begin <= cur.NotStarted + Tolerance(cur.NotStarted);
+            for (var x = 1; x < span; x++)
+            {
+                var wait = waiting[x];
+                var go = x <= startTop ? startValue[x] : double.PositiveInfinity;
+                var starts = go <= wait + DpKernels.Tolerance(wait);
+                fresh[x] = starts ? go : wait;
+                choice[waitRow + x] = starts && x <= startTop ? startSize[x] : (byte)0;
+            }
+
+            DpKernels.BestSize(cur.Run[0], pad, 0, cb, nodes, work, need0, need0, startValue, 0, startSize, 0);
+            var (begin, first) = (startValue[need0], startSize[need0]);
+            var begins = begin <= cur.NotStarted + DpKernels.Tolerance(cur.NotStarted);
             next.NotStarted = begins ? begin : cur.NotStarted;
             choice[row + ((minRun + 1) * span)] = begins ? first : (byte)0;
             (cur, next) = (next, cur);
@@ -160,7 +188,8 @@ internal static class ElasticPolicy
         if (c.Running)
         {
             // The running stretch goes on through the first slot, at the size that suits the rest best.
-            var (value, size) = BestSize(c, work, cost[0], cur.Run[minRun - 1], need0);
+            DpKernels.BestSize(cur.Run[minRun - 1], pad, 0, cost[0], nodes, work, need0, need0, startValue, 0, startSize, 0);
+            var (value, size) = (startValue[need0], startSize[need0]);
             if (!double.IsFinite(value))
             {
                 return null;
@@ -218,23 +247,6 @@ internal static class ElasticPolicy
         }
 
         return levels;
-    }
-
-    /// <summary>The cheapest way to run slot b onward with x quanta left: its cost-to-go and size choice (1-based); larger sizes win ties.</summary>
-    private static (double Value, byte Size) BestSize(PlanContext c, int[] work, double cb, double[] onward, int x)
-    {
-        var best = double.PositiveInfinity;
-        byte size = 0;
-        for (var s = work.Length - 1; s >= 0; s--)
-        {
-            var v = ((c.MinNodes + s) * cb) + onward[Math.Max(0, x - work[s])];
-            if (size == 0 || v < best - Tolerance(best))
-            {
-                (best, size) = (v, (byte)(s + 1));
-            }
-        }
-
-        return (best, size);
     }
 
     /// <summary>
@@ -348,32 +360,87 @@ internal static class ElasticPolicy
         }
     }
 
+    /// <summary>One edge's values: run phases (padded in front), idle phases, and not started.</summary>
     private sealed class Layer
     {
-        public Layer(int minRun, int minPause, int span)
-        {
-            Run = New(minRun, span);
-            Idle = New(minPause, span);
-        }
+        public double[][] Run { get; private set; } = [];
 
-        public double[][] Run { get; }
-
-        public double[][] Idle { get; }
+        public double[][] Idle { get; private set; } = [];
 
         public double NotStarted { get; set; } = double.PositiveInfinity;
 
-        private static double[][] New(int count, int span)
+        public void Grow(int minRun, int minPause, int span, int pad)
         {
-            var layer = new double[count][];
-            for (var i = 0; i < count; i++)
+            Run = Scratch.GrowAll(Run, minRun, pad + span);
+            Idle = Scratch.GrowAll(Idle, minPause, span);
+        }
+
+        public void Reset(int span, int pad)
+        {
+            foreach (var a in Run)
             {
-                layer[i] = new double[span];
-                Array.Fill(layer[i], double.PositiveInfinity);
+                a.AsSpan(0, pad + span).Fill(double.PositiveInfinity);
             }
 
-            return layer;
+            foreach (var a in Idle)
+            {
+                a.AsSpan(0, span).Fill(double.PositiveInfinity);
+            }
+
+            NotStarted = double.PositiveInfinity;
+        }
+
+        public void SetRun(int phase, int x, double value, int pad)
+        {
+            Run[phase][pad + x] = value;
+            if (x == 0)
+            {
+                Run[phase].AsSpan(0, pad).Fill(value);
+            }
         }
     }
 
-    private static double Tolerance(double value) => double.IsFinite(value) ? 1e-12 * Math.Max(1, Math.Abs(value)) : 0;
+    /// <summary>Per-thread buffers, grown on demand and reused, so a plan allocates only its result.</summary>
+    private sealed class Scratch
+    {
+        [ThreadStatic]
+        private static Scratch? current;
+
+        public Layer A { get; } = new();
+
+        public Layer B { get; } = new();
+
+        public byte[] Choice { get; private set; } = [];
+
+        public double[] StartValue { get; private set; } = [];
+
+        public byte[] StartSize { get; private set; } = [];
+
+        public static Scratch Get(int minRun, int minPause, int span, int pad, int choices)
+        {
+            var s = current ??= new Scratch();
+            s.A.Grow(minRun, minPause, span, pad);
+            s.B.Grow(minRun, minPause, span, pad);
+            s.Choice = Grow(s.Choice, choices);
+            s.StartValue = Grow(s.StartValue, span);
+            s.StartSize = Grow(s.StartSize, span);
+            return s;
+        }
+
+        public static double[][] GrowAll(double[][] a, int count, int size)
+        {
+            // Exactly `count` arrays, so that a layer's phases are its arrays in order.
+            var resized = new double[count][];
+            for (var i = 0; i < count; i++)
+            {
+                resized[i] = i < a.Length && a[i].Length >= size ? a[i] : new double[Math.Max(size, i < a.Length ? 2 * a[i].Length : 0)];
+            }
+
+            return resized;
+        }
+
+        private static T[] Grow<T>(T[] a, int size) => a.Length >= size ? a : new T[Math.Max(size, a.Length * 2)];
+    }
+
+    private static double Tolerance(double value) => DpKernels.Tolerance(value);
 }

@@ -32,22 +32,7 @@ public static class JobPlanner
         var runTime = Math.Max(0, job.EstimatedDuration.Ticks - done.Ticks);
         IReadOnlyList<string> regions = progress?.Region is { } bound ? [bound] : job.Regions;
         var now = input.Now.UtcTicks;
-        var context = new PlanContext(
-            Now: now,
-            Deadline: job.Deadline.UtcTicks,
-            RunTime: runTime,
-            Overhead: job.ResumeOverhead.Ticks,
-            FirstSegmentFree: progress is null || progress.IsRunning || done == TimeSpan.Zero,
-            Running: progress?.IsRunning == true,
-            MinNodes: job.Pool.MinNodes,
-            MaxNodes: job.Pool.MaxNodes,
-            WattsPerNode: job.Pool.PowerPerNodeWatts ?? (job.Pool.Kind == PoolKind.Gaudi ? options.DefaultGaudiNodeWatts : options.DefaultGpuNodeWatts),
-            RelativeThroughput: job.Pool.RelativeThroughput,
-            MinimumRunLength: options.MinimumRunLength.Ticks,
-            Threshold: job.CarbonThresholdGramsPerKwh,
-            Allowance: (input.StartupAllowance ?? options.AllowanceFor(job.Pool)).Ticks,
-            Margin: options.DeadlineMargin.Ticks,
-            SlotTicks: options.SlotLength.Ticks);
+        var context = ContextFor(job, input, options);
 
         var usable = new List<(string Region, CarbonIntensitySeries Series, Timeline Timeline)>();
         (string Region, CarbonIntensitySeries Series, Timeline Timeline)? baseline = null;
@@ -122,11 +107,34 @@ public static class JobPlanner
             return Finish(job, input, policy, context, first.Region, first.Series, first.Timeline, [new Run(context.EarliestStart, context.EarliestStart + fastest, nodes)], runNowGrams, warnings);
         }
 
-        // Regions compare on unknown time first (a forecast region beats a guess), then on emissions; the first listed wins ties.
-        (string Region, CarbonIntensitySeries Series, Timeline Timeline, List<Run> Runs, long Unknown, double Grams)? best = null;
-        foreach (var candidate in usable)
+        // Regions compare on unknown time first (a forecast region beats a guess), then on emissions; among the
+        // regions within the tie tolerance of the least emissions, the first listed wins. The rule does not depend
+        // on the order regions are planned in, so the exact policies plan them cheapest bound first and skip every
+        // region whose lower bound already exceeds a plan found (the bound holds only where a region's forecast is
+        // known, and a skipped region could not have been within the tolerance of the least).
+        var exactPolicy = policy == "suspend-resume" || (policy == "elastic" && job.Interruptible);
+        var order = new (int Index, double Bound)[usable.Count];
+        for (var i = 0; i < usable.Count; i++)
         {
-            var runs = PlanRegion(policy, job, context, candidate.Timeline, best?.Unknown, best?.Grams);
+            order[i] = (i, exactPolicy && usable.Count > 1 ? RegionBound.For(policy, context, usable[i].Timeline) : double.NegativeInfinity);
+        }
+
+        if (exactPolicy && usable.Count > 1)
+        {
+            Array.Sort(order, (a, b) => a.Bound != b.Bound ? a.Bound.CompareTo(b.Bound) : a.Index.CompareTo(b.Index));
+        }
+
+        var planned = new (List<Run> Runs, long Unknown, double Grams)?[usable.Count];
+        var knownBar = double.PositiveInfinity; // least emissions of a plan with no unknown time so far
+        foreach (var (index, regionBound) in order)
+        {
+            if (regionBound > knownBar + (1e-7 * Math.Max(1, Math.Abs(knownBar))))
+            {
+                continue;
+            }
+
+            var candidate = usable[index];
+            var runs = PlanRegion(policy, job, context, candidate.Timeline);
             if (runs is null)
             {
                 continue;
@@ -134,10 +142,30 @@ public static class JobPlanner
 
             var grams = Grams(context, candidate.Timeline, runs);
             var unknownTicks = runs.Sum(r => UnknownTicks(candidate.Timeline, r));
-            if (best is not { } current || unknownTicks < current.Unknown
-                || (unknownTicks == current.Unknown && grams < current.Grams - (1e-9 * Math.Max(1, Math.Abs(current.Grams)))))
+            planned[index] = (runs, unknownTicks, grams);
+            if (unknownTicks == 0)
             {
-                best = (candidate.Region, candidate.Series, candidate.Timeline, runs, unknownTicks, grams);
+                knownBar = Math.Min(knownBar, grams);
+            }
+        }
+
+        (string Region, CarbonIntensitySeries Series, Timeline Timeline, List<Run> Runs, long Unknown, double Grams)? best = null;
+        var leastUnknown = long.MaxValue;
+        var leastGrams = double.PositiveInfinity;
+        foreach (var p in planned)
+        {
+            if (p is { } v && (v.Unknown < leastUnknown || (v.Unknown == leastUnknown && v.Grams < leastGrams)))
+            {
+                (leastUnknown, leastGrams) = (v.Unknown, v.Grams);
+            }
+        }
+
+        for (var i = 0; i < usable.Count; i++)
+        {
+            if (planned[i] is { } p && p.Unknown == leastUnknown && p.Grams <= leastGrams + (1e-9 * Math.Max(1, Math.Abs(leastGrams))))
+            {
+                best = (usable[i].Region, usable[i].Series, usable[i].Timeline, p.Runs, p.Unknown, p.Grams);
+                break;
             }
         }
 
@@ -158,7 +186,30 @@ public static class JobPlanner
         return Finish(job, input, policy, context, chosen.Region, chosen.Series, chosen.Timeline, chosen.Runs, runNowGrams, warnings);
     }
 
-    private static List<Run>? PlanRegion(string policy, TrainingJob job, PlanContext c, Timeline t, long? bestUnknown, double? bestGrams) => policy switch
+    /// <summary>The job reduced to what the policies need, at the input's time and progress (shared with the benchmarks).</summary>
+    internal static PlanContext ContextFor(TrainingJob job, PlanningInput input, PlannerOptions options)
+    {
+        var progress = input.Progress;
+        var done = progress?.WorkDone(job.EstimatedDuration) ?? TimeSpan.Zero;
+        return new PlanContext(
+            Now: input.Now.UtcTicks,
+            Deadline: job.Deadline.UtcTicks,
+            RunTime: Math.Max(0, job.EstimatedDuration.Ticks - done.Ticks),
+            Overhead: job.ResumeOverhead.Ticks,
+            FirstSegmentFree: progress is null || progress.IsRunning || done == TimeSpan.Zero,
+            Running: progress?.IsRunning == true,
+            MinNodes: job.Pool.MinNodes,
+            MaxNodes: job.Pool.MaxNodes,
+            WattsPerNode: job.Pool.PowerPerNodeWatts ?? (job.Pool.Kind == PoolKind.Gaudi ? options.DefaultGaudiNodeWatts : options.DefaultGpuNodeWatts),
+            RelativeThroughput: job.Pool.RelativeThroughput,
+            MinimumRunLength: options.MinimumRunLength.Ticks,
+            Threshold: job.CarbonThresholdGramsPerKwh,
+            Allowance: (input.StartupAllowance ?? options.AllowanceFor(job.Pool)).Ticks,
+            Margin: options.DeadlineMargin.Ticks,
+            SlotTicks: options.SlotLength.Ticks);
+    }
+
+    private static List<Run>? PlanRegion(string policy, TrainingJob job, PlanContext c, Timeline t) => policy switch
     {
         "run-now" => [new Run(c.EarliestStart, c.EarliestStart + c.SingleRunTime, c.MinNodes)],
         "best-window" => BestWindowPolicy.Plan(c, t, c.MinNodes, c.SingleRunTime),

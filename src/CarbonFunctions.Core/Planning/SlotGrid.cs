@@ -42,6 +42,19 @@ internal readonly struct SlotGrid
     /// <summary>Fills <paramref name="cost"/> with each slot's g/kWh × h plus the unknown-time penalty.</summary>
     public void Costs(Timeline t, Span<double> cost)
     {
+        var first = t.PiecesAsSlots(Origin, Length, Count);
+        if (first >= 0)
+        {
+            var hours = Timeline.Hours(Length);
+            var grams = t.Grams.AsSpan(first, Count);
+            for (var i = 0; i < grams.Length; i++)
+            {
+                cost[i] = grams[i] * hours;
+            }
+
+            return;
+        }
+
         var from = Origin;
         var k = t.PieceAt(from);
         var costFrom = t.CostAt(from, k);

@@ -45,7 +45,8 @@ internal static class SuspendResumePolicy
             return null;
         }
 
-        var s = Scratch.Get(n, span, minRun, minPause, trace);
+        var words = (span + 63) >> 6;
+        var s = Scratch.Get(n, span, minRun, minPause, trace, words);
         var cost = s.Cost.AsSpan(0, n);
         grid.Costs(t, cost);
 
@@ -69,6 +70,8 @@ internal static class SuspendResumePolicy
         var notStarted = inf;
         double suffix = 0;
         var stop = c.Running ? 1 : 0;
+        var startBits = trace ? s.StartDecision : null;
+        var runBits = trace ? s.RunDecision : null;
         for (var b = n - 1; b >= stop; b--)
         {
             var cb = cost[b];
@@ -79,36 +82,35 @@ internal static class SuspendResumePolicy
             var firstIdle = idle[0];
             var freshRun = run[minRun];
             var freshIdle = idle[minPause];
-            var decisionRow = trace ? b * span : 0;
+            var row = b * words;
 
-            // Paused long enough: start now (pay the overhead, run slot b) or keep waiting; ties start.
-            for (var x = 1; x < span; x++)
+            // Only states that can be reached and can still finish: at edge b at most b slots of work are done
+            // (x ≥ need0 − b) and at most n − b slots are left (x ≤ n − b). A reachable state only ever reads
+            // reachable ones, and every state above the bound holds +∞ from the fill (it is never written),
+            // so limiting the loops changes no reachable value.
+            var lo = Math.Max(1, need0 - b);
+            var hi = Math.Min(top, n - b);
+            if (lo <= hi)
             {
-                var wait = lastIdle[x];
-                var y = x + o;
-                var start = y <= top ? suffix + first[y + b] : inf;
-                var startWins = start <= wait + Tolerance(wait);
-                freshIdle[x] = startWins ? start : wait;
-                if (trace)
+                // Paused long enough: start now (pay the overhead, run slot b) or keep waiting; ties start.
+                // With more than w left, a start cannot pay its overhead: wait (and record "wait").
+                var startHi = Math.Min(hi, w);
+                if (lo <= startHi)
                 {
-                    s.StartDecision[decisionRow + x] = startWins;
+                    DpKernels.StartOrWait(lastIdle, first, freshIdle, suffix, o + b, lo, startHi, startBits, row);
                 }
+
+                for (var x = Math.Max(lo, startHi + 1); x <= hi; x++)
+                {
+                    freshIdle[x] = lastIdle[x];
+                    DpKernels.SetBit(startBits, row, x, false);
+                }
+
+                // Running at least the minimum: run slot b or pause from it; ties run.
+                DpKernels.RunOrPause(capped, firstIdle, freshRun, suffix, b, lo, hi, runBits, row);
             }
 
-            // Running at least the minimum: run slot b or pause from it; ties run.
             freshRun[b] = -suffix; // nothing left to do: done
-            for (var x = 1; x < span; x++)
-            {
-                var k = x + b;
-                var go = capped[k];
-                var pause = firstIdle[x] - suffix;
-                var goWins = go <= pause + Tolerance(pause);
-                freshRun[k] = goWins ? go : pause;
-                if (trace)
-                {
-                    s.RunDecision[decisionRow + x] = goWins;
-                }
-            }
 
             var begin = suffix + first[need0 - 1 + b + 1];
             var beginWins = begin <= notStarted + Tolerance(notStarted);
@@ -145,10 +147,10 @@ internal static class SuspendResumePolicy
             return trace ? null : [];
         }
 
-        return Reconstruct(c, grid, s, n, span, need0, o, minRun, minPause);
+        return Reconstruct(c, grid, s, n, words, need0, o, minRun, minPause);
     }
 
-    private static List<Run> Reconstruct(PlanContext c, SlotGrid grid, Scratch s, int n, int span, int need0, int o, int minRun, int minPause)
+    private static List<Run> Reconstruct(PlanContext c, SlotGrid grid, Scratch s, int n, int words, int need0, int o, int minRun, int minPause)
     {
         var runs = new List<Run>();
         int? openedAt = null;
@@ -169,7 +171,7 @@ internal static class SuspendResumePolicy
 
         for (; b < n; b++)
         {
-            var row = b * span;
+            var row = b * words;
             if (phase == Phase.Running)
             {
                 if (x == 0 && length >= minRun)
@@ -177,7 +179,7 @@ internal static class SuspendResumePolicy
                     break;
                 }
 
-                if (length < minRun || s.RunDecision[row + x])
+                if (length < minRun || DpKernels.Bit(s.RunDecision, row, x))
                 {
                     length = Math.Min(length + 1, minRun);
                     x = Math.Max(0, x - 1);
@@ -195,7 +197,7 @@ internal static class SuspendResumePolicy
                 continue;
             }
 
-            var starts = phase == Phase.NotStarted ? s.BeginDecision[b] : s.StartDecision[row + x];
+            var starts = phase == Phase.NotStarted ? s.BeginDecision[b] : DpKernels.Bit(s.StartDecision, row, x);
             if (starts)
             {
                 x = (phase == Phase.NotStarted ? x : x + o) - 1;
@@ -221,7 +223,7 @@ internal static class SuspendResumePolicy
         return runs;
     }
 
-    private static double Tolerance(double value) => double.IsFinite(value) ? 1e-12 * Math.Max(1, Math.Abs(value)) : 0;
+    private static double Tolerance(double value) => DpKernels.Tolerance(value);
 
     /// <summary>Moves phase arrays one place down: [0] ← [1] … [m − 1] ← [m] (the fresh one), [m] ← old [0] (spare).</summary>
     private static void Rotate(double[][] arrays, int m)
@@ -254,13 +256,15 @@ internal static class SuspendResumePolicy
 
         public double[][] Idle { get; private set; } = [];
 
-        public bool[] StartDecision { get; private set; } = [];
+        /// <summary>Per slot, one bit per x: start (1) or wait (0) when paused long enough.</summary>
+        public ulong[] StartDecision { get; private set; } = [];
 
-        public bool[] RunDecision { get; private set; } = [];
+        /// <summary>Per slot, one bit per x: run on (1) or pause (0) when running at least the minimum.</summary>
+        public ulong[] RunDecision { get; private set; } = [];
 
         public bool[] BeginDecision { get; private set; } = [];
 
-        public static Scratch Get(int n, int span, int minRun, int minPause, bool trace)
+        public static Scratch Get(int n, int span, int minRun, int minPause, bool trace, int words)
         {
             var s = current ??= new Scratch();
             s.Cost = Grow(s.Cost, n);
@@ -268,8 +272,8 @@ internal static class SuspendResumePolicy
             s.Idle = GrowAll(s.Idle, minPause + 1, span);
             if (trace)
             {
-                s.StartDecision = Grow(s.StartDecision, n * span);
-                s.RunDecision = Grow(s.RunDecision, n * span);
+                s.StartDecision = Grow(s.StartDecision, n * words);
+                s.RunDecision = Grow(s.RunDecision, n * words);
                 s.BeginDecision = Grow(s.BeginDecision, n);
             }
 

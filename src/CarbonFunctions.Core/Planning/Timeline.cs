@@ -41,6 +41,34 @@ internal sealed class Timeline
             costPrefix[k + 1] = costPrefix[k] + (grams[k] * Hours(length));
             unknownPrefix[k + 1] = unknownPrefix[k] + (known[k] ? 0 : length);
         }
+
+        // A forecast of equal known points (the usual 5-minute or hourly series) lets a grid of the same step
+        // read its slot costs straight from the points.
+        Step = n > 0 && unknownPrefix[n] == 0 ? bounds[1] - bounds[0] : 0;
+        for (var k = 1; k < n && Step > 0; k++)
+        {
+            if (bounds[k + 1] - bounds[k] != Step)
+            {
+                Step = 0;
+            }
+        }
+    }
+
+    /// <summary>The length of every piece when all are known and equally long, else 0.</summary>
+    public long Step { get; }
+
+    /// <summary>
+    /// The first piece of [origin, origin + count × length) when that stretch is exactly <paramref name="count"/>
+    /// whole pieces of this length (so slot i is piece first + i), else -1.
+    /// </summary>
+    public int PiecesAsSlots(long origin, long length, int count)
+    {
+        if (Step != length || count <= 0 || origin < Start || origin + (count * length) > End || (origin - Start) % length != 0)
+        {
+            return -1;
+        }
+
+        return (int)((origin - Start) / length);
     }
 
     public int Count => grams.Length;
@@ -67,6 +95,29 @@ internal sealed class Timeline
     public static Timeline For(CarbonIntensitySeries series) => Cache.GetValue(series, Build);
 
     public static double Hours(long ticks) => ticks / (double)TimeSpan.TicksPerHour;
+
+    /// <summary>
+    /// True when [origin, origin + count × length) lies inside the forecast with no gap and no piece edge inside
+    /// a slot, so that every slot has one intensity (5-minute points on a 5-minute grid do).
+    /// </summary>
+    public bool UniformOnGrid(long origin, long length, int count)
+    {
+        var end = origin + (length * count);
+        if (count <= 0 || origin < Start || end > End || (HasGaps && UnknownAt(end, PieceAt(end)) - UnknownAt(origin, PieceAt(origin)) != 0))
+        {
+            return false;
+        }
+
+        for (var k = PieceAt(origin) + 1; k < bounds.Length && bounds[k] < end; k++)
+        {
+            if ((bounds[k] - origin) % length != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>The piece holding <paramref name="t"/>: -1 before the start, Count at or after the horizon.</summary>
     public int PieceAt(long t)

@@ -1,0 +1,192 @@
+namespace CarbonFunctions.Core.Planning;
+
+/// <summary>
+/// Lower bounds on the emissions of any plan of a job in one region, so that the planner can skip the
+/// exact programme of a region that cannot beat the best region found so far. The bounds relax the job
+/// (no resume overhead, no minimum run or pause, slots may be used in part) and hold only where every slot
+/// of the grid has one known intensity; elsewhere they are −∞ and nothing is skipped.
+/// </summary>
+internal static class RegionBound
+{
+    [ThreadStatic]
+    private static double[]? scratch;
+
+    [ThreadStatic]
+    private static double[]? prices;
+
+    [ThreadStatic]
+    private static double[]? widths;
+
+    /// <summary>The bound for an exact policy (grams at the job's node power), or −∞ where none holds.</summary>
+    public static double For(string policy, PlanContext c, Timeline t) =>
+        c.WattsPerNode / 1000 * (policy == "elastic" ? Elastic(c, t) : SuspendResume(c, t));
+
+    /// <summary>Intensity × hours (per node, at min nodes) of the cheapest run time the job needs in the window: a fractional knapsack.</summary>
+    public static double SuspendResume(PlanContext c, Timeline t)
+    {
+        var grid = SlotGrid.For(c);
+        var n = grid.Count;
+        if (t.PiecesAsSlots(grid.Origin, grid.Length, n) < 0 && !t.UniformOnGrid(grid.Origin, grid.Length, n))
+        {
+            return double.NegativeInfinity;
+        }
+
+        var cost = Costs(grid, t);
+        var slots = c.RunTime / (double)grid.Length;
+        var whole = (int)Math.Floor(slots);
+        if (whole >= n)
+        {
+            return whole == n && slots == whole ? Sum(cost, n) : double.PositiveInfinity;
+        }
+
+        // After the selection, cost[0..whole) holds the `whole` cheapest slots and the cheapest of the rest is the next one.
+        Select(cost, n, whole);
+        var next = double.PositiveInfinity;
+        for (var i = whole; i < n; i++)
+        {
+            next = Math.Min(next, cost[i]);
+        }
+
+        return c.MinNodes * (Sum(cost, whole) + ((slots - whole) * next));
+    }
+
+    /// <summary>
+    /// Node-count × intensity × hours of the cheapest way to do the work when every slot may mix pool sizes in
+    /// time (the linear relaxation: the lower convex hull of (work, nodes) per size, filled cheapest first).
+    /// </summary>
+    public static double Elastic(PlanContext c, Timeline t)
+    {
+        var grid = SlotGrid.For(c);
+        var n = grid.Count;
+        if (t.PiecesAsSlots(grid.Origin, grid.Length, n) < 0 && !t.UniformOnGrid(grid.Origin, grid.Length, n))
+        {
+            return double.NegativeInfinity;
+        }
+
+        var cost = Costs(grid, t);
+
+        // Hull of (0, 0) and (work per slot relative to min nodes, nodes) for every size: segments of rising cost per work.
+        var hull = new List<(double Width, double Slope)>();
+        double atWork = 0, atNodes = 0;
+        var minThroughput = c.Throughput(c.MinNodes);
+        while (true)
+        {
+            var best = double.PositiveInfinity;
+            double toWork = 0, toNodes = 0;
+            for (var nodes = c.MinNodes; nodes <= c.MaxNodes; nodes++)
+            {
+                var work = c.Throughput(nodes) / minThroughput;
+                if (work > atWork + 1e-12)
+                {
+                    var slope = (nodes - atNodes) / (work - atWork);
+                    if (slope < best || (slope == best && work > toWork))
+                    {
+                        (best, toWork, toNodes) = (slope, work, nodes);
+                    }
+                }
+            }
+
+            if (double.IsPositiveInfinity(best))
+            {
+                break;
+            }
+
+            hull.Add((toWork - atWork, best));
+            (atWork, atNodes) = (toWork, toNodes);
+        }
+
+        var count = n * hull.Count;
+        if (prices is null || prices.Length < count)
+        {
+            prices = new double[Math.Max(count, 2 * (prices?.Length ?? 0))];
+            widths = new double[prices.Length];
+        }
+
+        for (var s = 0; s < n; s++)
+        {
+            for (var j = 0; j < hull.Count; j++)
+            {
+                prices[(s * hull.Count) + j] = cost[s] * hull[j].Slope;
+                widths![(s * hull.Count) + j] = hull[j].Width;
+            }
+        }
+
+        Array.Sort(prices, widths, 0, count);
+        var left = c.RunTime / (double)grid.Length;
+        double total = 0;
+        for (var i = 0; i < count && left > 0; i++)
+        {
+            var take = Math.Min(widths![i], left);
+            total += take * prices[i];
+            left -= take;
+        }
+
+        return left > 1e-9 ? double.PositiveInfinity : total;
+    }
+
+    private static double[] Costs(SlotGrid grid, Timeline t)
+    {
+        var cost = scratch is { } s && s.Length >= grid.Count ? s : scratch = new double[Math.Max(grid.Count, 2 * (scratch?.Length ?? 0))];
+        grid.Costs(t, cost.AsSpan(0, grid.Count));
+        return cost;
+    }
+
+    private static double Sum(double[] a, int count)
+    {
+        double total = 0;
+        for (var i = 0; i < count; i++)
+        {
+            total += a[i];
+        }
+
+        return total;
+    }
+
+    /// <summary>Quickselect: reorders a[0..n) so that a[0..k) are the k smallest (in any order).</summary>
+    private static void Select(double[] a, int n, int k)
+    {
+        var left = 0;
+        var right = n - 1;
+        while (k > 0 && left < right)
+        {
+            var pivot = Median(a[left], a[(left + right) >>> 1], a[right]);
+            var i = left;
+            var j = right;
+            while (i <= j)
+            {
+                while (a[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (a[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            // Now a[left..j] ≤ pivot ≤ a[i..right], and anything between equals the pivot: keep the side holding the boundary k.
+            if (k <= j + 1)
+            {
+                right = j;
+            }
+            else if (k >= i)
+            {
+                left = i;
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    private static double Median(double a, double b, double c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
+}
