@@ -134,7 +134,6 @@ public sealed class RealAgentsOnLocalHostTests(AzuriteFixture azurite) : IClassF
         }
 
         settings["Carbon:LocalHost:PollInterval"] = "00:00:00.050";
-        settings["Carbon:Lifecycle:HeartbeatTimeout"] = "00:30:00";
         var clock = new ScaledClock(Start, DemoCommand.DefaultTimeScale);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         return await LocalComposition.CreateAsync(configuration, clock, NullLoggerFactory.Instance);

@@ -75,7 +75,9 @@ public sealed record AgentTiming(
     /// On the demo's scaled clock every virtual minute is a fraction of a wall second: the agents poll and beat in
     /// minutes of virtual time (a few per wall second), and the lifecycle waits long enough in virtual time for the
     /// round trip (control row → signal → checkpoint → event → host) that takes a few hundred wall milliseconds.
+    /// The hung check waits three virtual hours (nine wall seconds): an agent's own start on a busy machine has been
+    /// seen to take two wall seconds, forty virtual minutes, before its first heartbeat.
     /// </summary>
     public static AgentTiming ScaledDemo { get; } = new(
-        TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(60));
+        TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(60), TimeSpan.FromHours(3));
 }

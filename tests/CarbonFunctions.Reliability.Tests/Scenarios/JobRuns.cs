@@ -10,6 +10,12 @@ namespace CarbonFunctions.Reliability.Tests.Scenarios;
 /// <summary>Submitting the sample jobs and running a host until they end, bounded in wall-clock and virtual time.</summary>
 internal static class JobRuns
 {
+    /// <summary>
+    /// The wall-clock bound of a fault scenario: alone it runs in about ten seconds, but the storage SDK's retry delays
+    /// are real time, and in the full test command every test assembly shares the two cores.
+    /// </summary>
+    public static readonly TimeSpan LoadedMachineLimit = TimeSpan.FromMinutes(5);
+
     public static readonly string[] Samples = ["bert-finetune.json", "gaudi-vision.json", "llama-pretrain.json"];
 
     /// <summary><paramref name="count"/> jobs, the three samples in turn under new ids.</summary>
