@@ -14,7 +14,6 @@ using CarbonFunctions.Local.Hosting;
 using CarbonFunctions.Reliability.Tests.Faults;
 using CarbonFunctions.Storage;
 using CarbonFunctions.Storage.Jobs;
-using CarbonFunctions.Storage.Queues;
 using CarbonFunctions.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,8 +73,8 @@ await using var local = await LocalComposition.CreateAsync(configuration, clock,
 
 var jobs = new JobStore(new StorageClients(storage));
 
-// No node agents here: a job whose planned work is over is completed from outside, as a user would (fault-free clients).
-var runs = new TrainingRunStandIn(jobs, new JobEventQueue(new StorageClients(storage)), clock);
+// No node agents here: a job whose planned work is over is reported done, as a user would with jobs complete.
+var runs = new TrainingRunStandIn(jobs, local.Services.GetRequiredService<StoredJobLifecycle>(), clock);
 async Task<bool> AllEndedAsync()
 {
     foreach (var id in ids)

@@ -57,7 +57,7 @@ public sealed class LifecycleOnAzuriteTests(AzuriteFixture azurite) : IClassFixt
         var intake = new JobIntake(store, deadLetters, new JobLimits(), new Core.Planning.PlannerOptions(), clients.Options, clock, NullLogger<JobIntake>.Instance);
         var reconciler = new Reconciler(store, providers, lifecycle, clock, NullLogger<Reconciler>.Instance);
         var host = new LocalHost(intakeQueue, events, intake, runner, store, [], clock, new LocalHostOptions(), NullLogger<LocalHost>.Instance);
-        return new Rig(clients, store, intakeQueue, events, deadLetters, intake, host, runner, reconciler, clock, startupTimes, new TrainingRunStandIn(store, events, clock));
+        return new Rig(clients, store, intakeQueue, events, deadLetters, intake, host, runner, reconciler, clock, startupTimes, new TrainingRunStandIn(store, runner, clock));
     }
 
     private static string JobJson(string id, DateTimeOffset deadline) => $$$"""

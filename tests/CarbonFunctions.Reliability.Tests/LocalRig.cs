@@ -136,10 +136,17 @@ internal sealed class LocalRig
     }
 
     /// <summary>A sample job (samples/jobs) under a new id, its deadline unchanged (written for <see cref="Start"/>).</summary>
-    public static string SampleJob(string file, string id)
+    public static string SampleJob(string file, string id, TimeSpan later = default)
     {
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "samples", "jobs", file)))!.AsObject();
         json["id"] = id;
+        if (later != TimeSpan.Zero)
+        {
+            // Submitted later than the samples were written for: the deadline moves with it.
+            var deadline = DateTimeOffset.Parse(json["deadline"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+            json["deadline"] = (deadline + later).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return json.ToJsonString();
     }
 }

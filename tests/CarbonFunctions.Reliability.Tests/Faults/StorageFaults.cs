@@ -97,12 +97,19 @@ internal sealed class StorageFaults(int seed, double rate, double outageRate = 0
                 return StorageFault.Outage;
             }
 
+            // Conditional writes are few (the job rows' updates), so a seeded draw can miss them all: the first one is
+            // always answered 412, and the scenario always meets a lost race.
+            var conditional = message.Request.Headers.TryGetValue("If-Match", out var etag) && etag != "*";
+            if (conditional && !Injected.ContainsKey(StorageFault.EtagConflict))
+            {
+                return StorageFault.EtagConflict;
+            }
+
             if (_random.NextDouble() >= rate)
             {
                 return null;
             }
 
-            var conditional = message.Request.Headers.TryGetValue("If-Match", out var etag) && etag != "*";
             return _random.Next(conditional ? 5 : 4) switch
             {
                 0 => StorageFault.ServerError,

@@ -30,7 +30,7 @@ public sealed class CloudFaultTests(SharedAzurite azurite, ITestOutputHelper out
             await local.Intake.SendAsync(body);
         }
 
-        await JobRuns.RunUntilEndedAsync(local.Host, rig, [.. jobs.Select(j => j.Id)], JobRuns.LoadedMachineLimit);
+        await JobRuns.RunUntilEndedAsync(local, rig, [.. jobs.Select(j => j.Id)], JobRuns.LoadedMachineLimit);
 
         var stored = await Accounting.JobsAsync(rig.Clean);
         Assert.All(stored, j => Assert.True(j.State.IsTerminal, $"{j.Job.Id} is {j.State.Status}"));

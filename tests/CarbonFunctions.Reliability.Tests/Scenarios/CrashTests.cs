@@ -44,7 +44,8 @@ public sealed class CrashTests(SharedAzurite azurite, ITestOutputHelper output)
         for (var batch = 0; batch < 4 && crashes.Remaining > 0; batch++)
         {
             // A batch of the three samples; while points are left that no job reached, another batch follows.
-            foreach (var (id, body) in JobRuns.Jobs($"crash{batch}", 3))
+            // A later batch is submitted when the clock has moved on: its deadlines move with it (else it is refused).
+            foreach (var (id, body) in JobRuns.Jobs($"crash{batch}", 3, rig.Clock.GetUtcNow() - LocalRig.Start))
             {
                 ids.Add(id);
                 await rig.Clean.Queues.GetQueueClient(rig.Storage.JobsQueue).SendMessageAsync(body);
@@ -57,7 +58,7 @@ public sealed class CrashTests(SharedAzurite azurite, ITestOutputHelper output)
                 var local = await rig.BuildAsync(
                     storagePolicy: new CrashingStoragePolicy(crashes, rig.Storage.JobsTable, rig.Storage.JobsQueue),
                     wrapPools: inner => new FaultyPools(inner, crashes: crashes, coldStarts: coldStarts));
-                var run = JobRuns.RunUntilEndedAsync(local.Host, rig, ids, deadline - DateTime.UtcNow);
+                var run = JobRuns.RunUntilEndedAsync(local, rig, ids, deadline - DateTime.UtcNow);
                 if (await Task.WhenAny(run, crashes.Reached) == run)
                 {
                     // Every job so far has ended with this host alive.

@@ -130,7 +130,7 @@ public sealed class Issue17DefectTests(SharedAzurite azurite)
         await local.Intake.SendAsync(LocalRig.SampleJob("bert-finetune.json", "through-the-outage"));
 
         // Every attempt of the first wake-up queries fails (the SDK's retries included); the host must ride it out.
-        await JobRuns.RunUntilEndedAsync(local.Host, rig, ["through-the-outage"], TimeSpan.FromSeconds(60));
+        await JobRuns.RunUntilEndedAsync(local, rig, ["through-the-outage"], TimeSpan.FromSeconds(60));
 
         Assert.True(outage.Failed >= 12);
         Assert.Equal(JobStatus.Completed, (await local.Jobs.GetAsync("through-the-outage"))!.State.Status);

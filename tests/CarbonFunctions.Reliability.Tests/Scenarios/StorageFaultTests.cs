@@ -56,7 +56,7 @@ public sealed class StorageFaultTests(SharedAzurite azurite, ITestOutputHelper o
         meter.Start();
 
         faults.Enabled = true;
-        await JobRuns.RunUntilEndedAsync(local.Host, rig, [.. jobs.Select(j => j.Id)], JobRuns.LoadedMachineLimit);
+        await JobRuns.RunUntilEndedAsync(local, rig, [.. jobs.Select(j => j.Id)], JobRuns.LoadedMachineLimit);
         faults.Enabled = false;
         meter.Dispose();
 
