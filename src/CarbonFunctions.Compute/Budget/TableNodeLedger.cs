@@ -126,7 +126,18 @@ public sealed class TableNodeLedger : INodeLedger, IDisposable
     private async Task<(NodeLedgerState State, ETag ETag)> LoadAsync(CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, Row, cancellationToken: cancellationToken).ConfigureAwait(false);
+        NullableResponse<TableEntity> response;
+        try
+        {
+            response = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, Row, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException error) when (error.Status == 404 && error.ErrorCode == "TableNotFound")
+        {
+            // The table this ledger believed created is gone (seen under injected storage faults): create it next time.
+            _created = false;
+            throw;
+        }
+
         if (!response.HasValue || response.Value is not { } entity)
         {
             return (NodeLedgerState.Empty, default);

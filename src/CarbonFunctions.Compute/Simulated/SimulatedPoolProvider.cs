@@ -171,7 +171,16 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(poolId);
         CountCall();
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var pool = await LoadAsync(poolId, cancellationToken).ConfigureAwait(false);
+        SimulatedPool? pool;
+        try
+        {
+            pool = await LoadAsync(poolId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException error) when (ForgetTableWhenMissing(error))
+        {
+            throw;
+        }
+
         if (pool is null)
         {
             return PoolStatus.NotFound(poolId);
@@ -185,7 +194,16 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
     {
         CountCall();
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var pools = await LoadAllAsync(_time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<SimulatedPool> pools;
+        try
+        {
+            pools = await LoadAllAsync(_time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException error) when (ForgetTableWhenMissing(error))
+        {
+            throw;
+        }
+
         var active = new List<PoolStatus>();
         foreach (var pool in pools.Where(p => p.State is PoolState.Starting or PoolState.Running))
         {
@@ -251,6 +269,10 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
             }
 
             return pool.ToStatus();
+        }
+        catch (RequestFailedException error) when (ForgetTableWhenMissing(error))
+        {
+            throw;
         }
         finally
         {
@@ -348,5 +370,19 @@ public sealed class SimulatedPoolProvider : IPoolProvider, IDisposable
             await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
             _created = true;
         }
+    }
+
+    /// <summary>
+    /// An exception filter: a "table not found" means the table this provider believed created is gone (seen under
+    /// injected storage faults on a loaded machine), so the next call creates it again; the exception still propagates.
+    /// </summary>
+    private bool ForgetTableWhenMissing(RequestFailedException error)
+    {
+        if (error.Status == 404 && error.ErrorCode == "TableNotFound")
+        {
+            _created = false;
+        }
+
+        return false;
     }
 }

@@ -99,14 +99,7 @@ internal static class JobRuns
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested)
         {
-            var store = new JobStore(rig.Clean);
-            var states = new List<string>();
-            foreach (var id in ids)
-            {
-                states.Add($"{id} {(await store.GetAsync(id))?.State.Status.ToString() ?? "not stored"}");
-            }
-
-            throw new TimeoutException($"the jobs had not ended after {wallLimit.TotalSeconds} s of real time (virtual {rig.Clock.GetUtcNow():u}): {string.Join(", ", states)}");
+            throw new TimeoutException($"the jobs had not ended after {wallLimit.TotalSeconds} s of real time (virtual {rig.Clock.GetUtcNow():u}): {await DescribeAsync(rig, ids)}");
         }
     }
 
