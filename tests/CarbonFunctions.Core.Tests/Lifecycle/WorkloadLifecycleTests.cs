@@ -9,29 +9,12 @@ namespace CarbonFunctions.Core.Tests.Lifecycle;
 /// <summary>The lifecycle with node agents: checkpoint before every pause and planned stop, exits, heartbeats.</summary>
 public sealed class WorkloadLifecycleTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+    // The same job, clock and agent settings as the table walk's fixtures.
+    private static readonly DateTimeOffset T0 = LifecycleFixtures.T0;
 
-    private static readonly LifecycleOptions Options = new()
-    {
-        WorkloadAgents = true,
-        CheckpointTimeout = TimeSpan.FromMinutes(10),
-        HeartbeatTimeout = TimeSpan.FromMinutes(15),
-    };
+    private static readonly LifecycleOptions Options = LifecycleFixtures.Options;
 
-    private static readonly TrainingJob Job = new()
-    {
-        SchemaVersion = 1,
-        Id = "job-1",
-        Name = "test",
-        Owner = "team",
-        Pool = new PoolRequest { Kind = PoolKind.Gpu, Provider = CloudProvider.Azure, NodeSize = "Standard_NC24ads_A100_v4", MinNodes = 2, MaxNodes = 2 },
-        Regions = ["westeurope"],
-        EstimatedDuration = TimeSpan.FromHours(2),
-        Deadline = T0.AddHours(12),
-        Interruptible = true,
-        ResumeOverhead = TimeSpan.Zero,
-        Workload = new Workload { Image = "img" },
-    };
+    private static readonly TrainingJob Job = LifecycleFixtures.Job;
 
     private static readonly JobPlan TwoSlots = new()
     {
