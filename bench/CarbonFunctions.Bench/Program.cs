@@ -10,6 +10,12 @@ if (args is ["quality", ..])
     return PlannerQuality.Run(args[1..]);
 }
 
+// The exact elastic planner's speed, and its pruned programme against the full one: ... -- elastic [jobs] [checked]
+if (args is ["elastic", ..])
+{
+    return ElasticSpeed.Run(args[1..]);
+}
+
 if (args is ["generate", ..])
 {
     return TelemetryFiles.Generate(args[1..]);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CarbonFunctions.Core.Planning;
 
@@ -172,9 +173,18 @@ internal static class DpKernels
                 }
 
                 best.StoreUnsafe(ref val, (nuint)(x + valueOffset));
-                for (var lane = 0; lane < 8; lane++)
+                if (Avx512F.IsSupported)
                 {
-                    size[sizeOffset + x + lane] = (byte)pick.GetElement(lane);
+                    // The eight sizes (small whole numbers) as bytes in one instruction, stored as one ulong.
+                    var bytes = Avx512F.ConvertToVector128Byte(Vector512.ConvertToInt64(pick));
+                    Unsafe.WriteUnaligned(ref size[sizeOffset + x], bytes.AsUInt64().ToScalar());
+                }
+                else
+                {
+                    for (var lane = 0; lane < 8; lane++)
+                    {
+                        size[sizeOffset + x + lane] = (byte)pick.GetElement(lane);
+                    }
                 }
             }
         }

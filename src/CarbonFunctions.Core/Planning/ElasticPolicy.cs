@@ -15,11 +15,16 @@ namespace CarbonFunctions.Core.Planning;
 /// Work is counted in quanta of 1/Q of a slot at min nodes, Q the smallest of 1..20 that makes every
 /// size's throughput ratio whole (a curve given to one decimal needs Q = 10); a curve that no Q up to 20
 /// fits is rounded down, so a plan never does less work than it promises. Backward dynamic programming
-/// over slots × (phase, quanta left), O(slots × sizes × (minimum run + 1) × quanta): see
-/// docs/ARCHITECTURE.md for when CarbonScaler's greedy is already optimal.
+/// over slots × (phase, quanta left), O(slots × sizes × (minimum run + 1) × quanta) in the worst case; each
+/// pass keeps only the band of quanta-left values that can still lead to a plan within a limit, which leaves
+/// the plan exactly as the full programme makes it (<see cref="GridOptimum"/>). See docs/BENCHMARKS.md
+/// (Planning) for the speed and for when CarbonScaler's greedy is already optimal.
 /// </remarks>
 internal static class ElasticPolicy
 {
+    /// <summary>Relative room above a pass's limit: far above the 1e-12 tie tolerance, so tied plans are never cut.</summary>
+    private const double LimitMargin = 1e-7;
+
     public static List<Run>? Plan(PlanContext c, Timeline t, bool interruptible) =>
         interruptible ? Exact(c, t) : ConstantSize(c, t);
 
@@ -80,17 +85,21 @@ internal static class ElasticPolicy
     }
 
     /// <summary>The optimum on the grid: the pool size of every slot (0 = paused), or null when nothing fits.</summary>
-    internal static int[]? GridOptimum(PlanContext c, Timeline t, out SlotGrid grid, out double[] cost)
+    /// <remarks>
+    /// Solved as a bound-pruned programme (see <see cref="Solve"/>): a pass keeps only states whose exact cost to
+    /// go plus a lower bound on the cost so far stays within a limit, and its answer is the optimum whenever it
+    /// comes in under the limit with a margin. The first limit is a guess a little above the fractional lower
+    /// bound; a pass that finds a dearer plan is repeated with that plan's cost, one that finds none with a wider
+    /// guess, and after three guesses with no limit at all, so the answer never depends on the guess (only the
+    /// time does). <paramref name="pruned"/> false solves every state, for the tests that compare the two.
+    /// </remarks>
+    internal static int[]? GridOptimum(PlanContext c, Timeline t, out SlotGrid grid, out double[] cost, bool pruned = true)
     {
         grid = SlotGrid.For(c);
         var n = grid.Count;
         var (q, work) = Quanta(c);
         var o = grid.SlotsFor(c.Overhead) * q;
         var need0 = (grid.SlotsFor(c.RunTime) * q) + (c.FirstSegmentFree ? 0 : o);
-        var minRun = Math.Max(1, grid.SlotsFor(c.EffectiveMinimumRun));
-        var minPause = Math.Max(1, grid.SlotsFor(c.Allowance));
-        var top = need0 + (c.FirstSegmentFree ? o : 0);
-        var span = top + 1;
         cost = new double[n];
         if (n == 0 || need0 == 0)
         {
@@ -98,17 +107,76 @@ internal static class ElasticPolicy
         }
 
         grid.Costs(t, cost);
-        var sizes = work.Length;
-        var nodes = new int[sizes];
-        for (var i = 0; i < sizes; i++)
+        var nodes = new int[work.Length];
+        for (var i = 0; i < nodes.Length; i++)
         {
             nodes[i] = c.MinNodes + i;
         }
 
+        var p = new Programme(
+            Cost: cost,
+            Work: work,
+            Nodes: nodes,
+            Need: need0,
+            Overhead: o,
+            MinRun: Math.Max(1, grid.SlotsFor(c.EffectiveMinimumRun)),
+            MinPause: Math.Max(1, grid.SlotsFor(c.Allowance)),
+            Top: need0 + (c.FirstSegmentFree ? o : 0),
+            Running: c.Running,
+            MinNodes: c.MinNodes);
+        var past = PastWorkBound.For(cost, work, nodes);
+        var lower = past.CheapestOfAll(need0);
+        if (double.IsPositiveInfinity(lower))
+        {
+            return null; // even the relaxation cannot fit the work into the window
+        }
+
+        // Guess upwards from the lower bound: a pass that finds nothing proves the optimum lies above its limit,
+        // so the next guess starts there, twice as far up; one that finds a dearer plan than its limit allows
+        // has found an upper bound, and the pass with that limit is exact.
+        var step = (lower * 1e-3) + LimitMargin;
+        var limit = pruned ? lower + step : double.PositiveInfinity;
+        for (var attempt = 1; ; attempt++)
+        {
+            past.Reset();
+            var levels = Solve(p, past, limit, out var value);
+            if (levels is not null && (double.IsPositiveInfinity(limit) || (value * (1 + LimitMargin)) + LimitMargin <= limit))
+            {
+                return levels;
+            }
+
+            if (double.IsPositiveInfinity(limit))
+            {
+                return null;
+            }
+
+            step *= 2;
+            limit = levels is not null ? (value * (1 + (2 * LimitMargin))) + (2 * LimitMargin)
+                : attempt < 12 ? limit + step
+                : double.PositiveInfinity;
+        }
+    }
+
+    /// <summary>
+    /// One pass of the backward programme over slots × (phase, quanta left), keeping at each slot edge only the
+    /// band of work-left values x whose cost to go (exact: this programme's own value) plus the cheapest cost of
+    /// the work done before the edge (<see cref="PastWorkBound"/>) is within <paramref name="limit"/>. A state on
+    /// an optimal path (or on a plan tied with it) always passes, and so do all states after it, so the values on
+    /// those paths and every choice between them are exactly those of the full programme: the same plan, ties
+    /// included. Returns null (value +∞) when no plan within the limit exists.
+    /// </summary>
+    private static int[]? Solve(Programme p, PastWorkBound past, double limit, out double value)
+    {
+        var (cost, work, nodes, need0, o, minRun, minPause, top) = (p.Cost, p.Work, p.Nodes, p.Need, p.Overhead, p.MinRun, p.MinPause, p.Top);
+        var n = cost.Length;
+        var span = top + 1;
+        var maxWork = work.Max();
+
         // Layers at edge b + 1 (cur) and b (next): Run[r] = running r + 1 slots (the last: at least minRun),
         // Idle[j] = paused j + 1 slots (the last: at least minPause); index = quanta of work left. Run arrays
         // carry `pad` copies of their x = 0 entry in front, so "x − work, at least 0" is a plain offset.
-        var pad = Math.Max(1, work.Max());
+        // Outside a layer's band [Lo, Hi] every entry (pads included when Lo > 0) is +∞.
+        var pad = Math.Max(1, maxWork);
         var phases = minRun + 2;
         var s = Scratch.Get(minRun, minPause, span, pad, n * phases * span);
         var cur = s.A;
@@ -116,27 +184,39 @@ internal static class ElasticPolicy
         cur.Reset(span, pad);
         next.Reset(span, pad);
         cur.SetRun(minRun - 1, 0, 0, pad);
+        (cur.Lo, cur.Hi) = (0, 0);
         var choice = s.Choice; // 0 = pause or wait, s + 1 = run the slot at MinNodes + s nodes
         var startValue = s.StartValue;
         var startSize = s.StartSize;
-        var stop = c.Running ? 1 : 0;
+        var stop = p.Running ? 1 : 0;
+        var startTop = top - o; // a start from x needs x + o ≤ top
+        value = double.PositiveInfinity;
         for (var b = n - 1; b >= stop; b--)
         {
+            past.Remove(b);
             var cb = cost[b];
             var row = b * phases * span;
+            var empty = cur.Lo > cur.Hi;
+            var cl = empty ? 1 : Math.Max(0, cur.Lo - o);
+            var ch = empty ? 0 : Math.Min(top, cur.Hi + maxWork);
+            next.ClearOutside(cl, ch, pad);
             for (var r = 0; r < minRun; r++)
             {
                 var capped = r == minRun - 1;
                 var onward = cur.Run[Math.Min(r + 1, minRun - 1)];
                 var target = next.Run[r];
-                var from = capped ? 1 : 0;
-                DpKernels.BestSize(onward, pad, 0, cb, nodes, work, from, span - 1, target, pad, choice, row + (r * span));
+                var from = Math.Max(capped ? 1 : 0, cl);
+                DpKernels.BestSize(onward, pad, 0, cb, nodes, work, from, ch, target, pad, choice, row + (r * span));
                 if (capped)
                 {
-                    target[pad] = 0;
-                    choice[row + (r * span)] = 0;
+                    if (cl == 0)
+                    {
+                        target[pad] = 0;
+                        choice[row + (r * span)] = 0;
+                    }
+
                     var idleFirst = cur.Idle[0];
-                    for (var x = 1; x < span; x++)
+                    for (var x = Math.Max(1, cl); x <= ch; x++)
                     {
                         var go = target[pad + x];
                         var pause = idleFirst[x];
@@ -148,31 +228,38 @@ internal static class ElasticPolicy
                     }
                 }
 
-                target.AsSpan(0, pad).Fill(target[pad]);
+                if (cl == 0)
+                {
+                    target.AsSpan(0, pad).Fill(target[pad]);
+                }
             }
 
-            for (var j = 0; j < minPause - 1; j++)
+            if (cl <= ch)
             {
-                cur.Idle[j + 1].AsSpan(0, span).CopyTo(next.Idle[j]);
+                for (var j = 0; j < minPause - 1; j++)
+                {
+                    cur.Idle[j + 1].AsSpan(cl, ch - cl + 1).CopyTo(next.Idle[j].AsSpan(cl));
+                }
             }
 
             var waitRow = row + (minRun * span);
             var waiting = cur.Idle[minPause - 1];
             var fresh = next.Idle[minPause - 1];
-            fresh[0] = double.PositiveInfinity;
-            var startTop = top - o; // a start from x needs x + o ≤ top
-            if (startTop >= 1)
+            if (cl == 0)
             {
-                DpKernels.BestSize(cur.Run[0], pad, o, cb, nodes, work, 1, startTop, startValue, 0, startSize, 0);
+                fresh[0] = double.PositiveInfinity;
             }
 
-            for (var x = 1; x < span; x++)
+            var firstStart = Math.Max(1, cl);
+            var lastStart = Math.Min(startTop, ch);
+            DpKernels.BestSize(cur.Run[0], pad, o, cb, nodes, work, firstStart, lastStart, startValue, 0, startSize, 0);
+            for (var x = firstStart; x <= ch; x++)
             {
                 var wait = waiting[x];
-                var go = x <= startTop ? startValue[x] : double.PositiveInfinity;
+                var go = x <= lastStart ? startValue[x] : double.PositiveInfinity;
                 var starts = go <= wait + DpKernels.Tolerance(wait);
                 fresh[x] = starts ? go : wait;
-                choice[waitRow + x] = starts && x <= startTop ? startSize[x] : (byte)0;
+                choice[waitRow + x] = starts && x <= lastStart ? startSize[x] : (byte)0;
             }
 
             DpKernels.BestSize(cur.Run[0], pad, 0, cb, nodes, work, need0, need0, startValue, 0, startSize, 0);
@@ -180,22 +267,51 @@ internal static class ElasticPolicy
             var begins = begin <= cur.NotStarted + DpKernels.Tolerance(cur.NotStarted);
             next.NotStarted = begins ? begin : cur.NotStarted;
             choice[row + ((minRun + 1) * span)] = begins ? first : (byte)0;
+
+            // Narrow the band from both ends to the states that can still come in under the limit.
+            var (lo, hi) = (cl, ch);
+            while (lo <= hi && Beyond(next, lo, PastWorkBound.Edge.Low))
+            {
+                lo++;
+            }
+
+            while (hi >= lo && Beyond(next, hi, PastWorkBound.Edge.High))
+            {
+                hi--;
+            }
+
+            next.Clear(cl, lo - 1, pad);
+            next.Clear(Math.Max(hi + 1, lo), ch, pad);
+            (next.Lo, next.Hi) = lo <= hi ? (lo, hi) : (1, 0);
+            if (next.NotStarted > limit)
+            {
+                next.NotStarted = double.PositiveInfinity; // nothing done yet, so its cost so far is 0
+            }
+
             (cur, next) = (next, cur);
+            if (cur.Lo > cur.Hi && double.IsPositiveInfinity(cur.NotStarted))
+            {
+                return null; // no state left within the limit
+            }
         }
+
+        bool Beyond(Layer layer, int x, PastWorkBound.Edge edge) =>
+            layer.Least(x, pad) + past.Cheapest(need0 - x, edge) > limit;
 
         var levels = new int[n];
         int phase, length, left;
-        if (c.Running)
+        if (p.Running)
         {
             // The running stretch goes on through the first slot, at the size that suits the rest best.
             DpKernels.BestSize(cur.Run[minRun - 1], pad, 0, cost[0], nodes, work, need0, need0, startValue, 0, startSize, 0);
-            var (value, size) = (startValue[need0], startSize[need0]);
-            if (!double.IsFinite(value))
+            var (v, size) = (startValue[need0], startSize[need0]);
+            if (!double.IsFinite(v))
             {
                 return null;
             }
 
-            levels[0] = c.MinNodes + size - 1;
+            value = v;
+            levels[0] = p.MinNodes + size - 1;
             (phase, length, left) = (1, minRun, Math.Max(0, need0 - work[size - 1]));
         }
         else
@@ -205,6 +321,7 @@ internal static class ElasticPolicy
                 return null;
             }
 
+            value = cur.NotStarted;
             (phase, length, left) = (0, 0, need0);
         }
 
@@ -242,7 +359,7 @@ internal static class ElasticPolicy
 
             length = phase == 1 ? Math.Min(length + 1, minRun) : 1;
             phase = 1;
-            levels[b] = c.MinNodes + pick - 1;
+            levels[b] = p.MinNodes + pick - 1;
             left = Math.Max(0, left - work[pick - 1]);
         }
 
@@ -369,6 +486,69 @@ internal static class ElasticPolicy
 
         public double NotStarted { get; set; } = double.PositiveInfinity;
 
+        /// <summary>The band of work-left values this layer holds; every entry outside it is +∞ (Lo > Hi: none).</summary>
+        public int Lo { get; set; }
+
+        public int Hi { get; set; }
+
+        /// <summary>The least value of any run or pause state at x.</summary>
+        public double Least(int x, int pad)
+        {
+            var least = double.PositiveInfinity;
+            foreach (var a in Run)
+            {
+                least = Math.Min(least, a[pad + x]);
+            }
+
+            foreach (var a in Idle)
+            {
+                least = Math.Min(least, a[x]);
+            }
+
+            return least;
+        }
+
+        /// <summary>Sets every entry of the current band that lies outside [from, to] to +∞ (before the layer is rewritten there).</summary>
+        public void ClearOutside(int from, int to, int pad)
+        {
+            if (Lo > Hi)
+            {
+                return;
+            }
+
+            if (from > to)
+            {
+                Clear(Lo, Hi, pad);
+                return;
+            }
+
+            Clear(Lo, Math.Min(Hi, from - 1), pad);
+            Clear(Math.Max(Lo, to + 1), Hi, pad);
+        }
+
+        /// <summary>Sets entries [from, to] of every phase to +∞, and the run arrays' pads when x = 0 is among them.</summary>
+        public void Clear(int from, int to, int pad)
+        {
+            if (from > to)
+            {
+                return;
+            }
+
+            foreach (var a in Run)
+            {
+                a.AsSpan(pad + from, to - from + 1).Fill(double.PositiveInfinity);
+                if (from == 0)
+                {
+                    a.AsSpan(0, pad).Fill(double.PositiveInfinity);
+                }
+            }
+
+            foreach (var a in Idle)
+            {
+                a.AsSpan(from, to - from + 1).Fill(double.PositiveInfinity);
+            }
+        }
+
         public void Grow(int minRun, int minPause, int span, int pad)
         {
             Run = Scratch.GrowAll(Run, minRun, pad + span);
@@ -388,6 +568,7 @@ internal static class ElasticPolicy
             }
 
             NotStarted = double.PositiveInfinity;
+            (Lo, Hi) = (1, 0);
         }
 
         public void SetRun(int phase, int x, double value, int pad)
@@ -442,5 +623,6 @@ internal static class ElasticPolicy
         private static T[] Grow<T>(T[] a, int size) => a.Length >= size ? a : new T[Math.Max(size, a.Length * 2)];
     }
 
-    private static double Tolerance(double value) => DpKernels.Tolerance(value);
+    /// <summary>The programme of one job and region on its grid, in quanta.</summary>
+    private readonly record struct Programme(double[] Cost, int[] Work, int[] Nodes, int Need, int Overhead, int MinRun, int MinPause, int Top, bool Running, int MinNodes);
 }

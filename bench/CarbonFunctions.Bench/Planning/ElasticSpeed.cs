@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Globalization;
+using CarbonFunctions.Core.Planning;
+
+namespace CarbonFunctions.Bench.Planning;
+
+/// <summary>
+/// <c>elastic [jobs] [checked]</c>: the exact elastic planner on the benchmark's elastic jobs (1–4 nodes, throughput
+/// 1, 1.9, 2.7, 3.4, 10 regions). Times the full planner (Stopwatch, this thread, after a warm-up job), then, for
+/// the first <c>checked</c> jobs, solves every region's grid programme both bound-pruned (what the planner runs)
+/// and with every state (the programme before pruning) and counts the regions whose plans differ (must be 0).
+/// </summary>
+internal static class ElasticSpeed
+{
+    public static int Run(string[] args)
+    {
+        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
+        var check = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 0;
+        var w = new PlannerWorkload();
+        var jobs = w.ElasticJobs.Take(count).ToList();
+        Console.WriteLine($"workload: {jobs.Count} elastic jobs x {PlannerWorkload.Regions} regions, trace {(w.TraceIsReal ? "WattTime CAISO_NORTH 2023-06" : "synthetic")}, load {Load()}");
+        _ = JobPlanner.Plan(jobs[0], w.Input(), w.Options);
+        var (ms, mb) = Measure(() =>
+        {
+            foreach (var job in jobs)
+            {
+                _ = JobPlanner.Plan(job, w.Input(), w.Options);
+            }
+        });
+        Console.WriteLine($"exact elastic (full planner): {ms:0.0} ms, {mb:0.0} MB allocated ({ms / jobs.Count:0.000} ms per job)");
+
+        if (check > 0)
+        {
+            var differ = 0;
+            var regions = 0;
+            double prunedMs = 0, fullMs = 0;
+            foreach (var job in jobs.Take(check))
+            {
+                var c = JobPlanner.ContextFor(job, w.Input(), w.Options);
+                foreach (var t in w.Timelines(job))
+                {
+                    var clock = Stopwatch.StartNew();
+                    var pruned = ElasticPolicy.GridOptimum(c, t, out _, out _);
+                    prunedMs += clock.Elapsed.TotalMilliseconds;
+                    clock.Restart();
+                    var full = ElasticPolicy.GridOptimum(c, t, out _, out _, pruned: false);
+                    fullMs += clock.Elapsed.TotalMilliseconds;
+                    regions++;
+                    if (!(pruned ?? []).SequenceEqual(full ?? []) || (pruned is null) != (full is null))
+                    {
+                        differ++;
+                    }
+                }
+            }
+
+            Console.WriteLine($"grid programme, every region of {check} jobs ({regions} programmes): bound-pruned {prunedMs:0.0} ms, every state {fullMs:0.0} ms ({fullMs / prunedMs:0.0}x); plans that differ: {differ}");
+        }
+
+        return 0;
+    }
+
+    private static (double Ms, double Mb) Measure(Action action)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        action();
+        return (clock.Elapsed.TotalMilliseconds, (GC.GetAllocatedBytesForCurrentThread() - before) / 1e6);
+    }
+
+    private static string Load() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
+}

@@ -1,0 +1,189 @@
+namespace CarbonFunctions.Core.Planning;
+
+/// <summary>
+/// A lower bound on what the work done before a slot edge cost: the cheapest W quanta among the slots before
+/// the edge, each slot's pool sizes relaxed to the lower convex hull of (quanta, nodes) so that quanta can be
+/// bought cheapest first (a fractional knapsack). The elastic programme runs backwards, so slots leave the set
+/// from the back; each of two cursors answers queries near the last one in O(1) amortised time (the programme
+/// asks at the two edges of its band of work-left values, which move a few quanta per slot).
+/// </summary>
+internal sealed class PastWorkBound
+{
+    [ThreadStatic]
+    private static PastWorkBound? current;
+
+    private double[] price = [];
+    private int[] width = [];
+    private int[] itemOf = [];
+    private int[] positionOf = [];
+    private int[] next = [];
+    private int[] previous = [];
+    private int items;
+    private int hullSize;
+    private Cursor low;
+    private Cursor high;
+
+    /// <summary>The cursor at the band's low edge (much work done before) and the one at its high edge.</summary>
+    public enum Edge
+    {
+        Low,
+        High,
+    }
+
+    /// <summary>
+    /// The bound for one grid: slot costs per node, and the quanta and nodes of every pool size. The instance is
+    /// per thread and reused; <see cref="Reset"/> puts every slot back.
+    /// </summary>
+    public static PastWorkBound For(ReadOnlySpan<double> cost, int[] work, int[] nodes)
+    {
+        var b = current ??= new PastWorkBound();
+        b.Build(cost, work, nodes);
+        return b;
+    }
+
+    /// <summary>Every slot in the set again, both cursors at the cheapest quantum.</summary>
+    public void Reset()
+    {
+        var tail = items + 1;
+        for (var p = 0; p <= tail; p++)
+        {
+            next[p] = p + 1;
+            previous[p] = p - 1;
+        }
+
+        low = new Cursor(1, 0, 0);
+        high = low;
+    }
+
+    /// <summary>Takes a slot's quanta out of the set (the programme moved to the edge before it).</summary>
+    public void Remove(int slot)
+    {
+        for (var j = 0; j < hullSize; j++)
+        {
+            var p = positionOf[(slot * hullSize) + j];
+            low = low.Without(p, this);
+            high = high.Without(p, this);
+            next[previous[p]] = next[p];
+            previous[next[p]] = previous[p];
+        }
+    }
+
+    /// <summary>The cheapest cost of <paramref name="quanta"/> quanta in the set (0 for none, +∞ when the set holds fewer).</summary>
+    public double Cheapest(int quanta, Edge edge)
+    {
+        if (quanta <= 0)
+        {
+            return 0;
+        }
+
+        ref var c = ref edge == Edge.Low ? ref low : ref high;
+        var tail = items + 1;
+        while (c.Taken > quanta)
+        {
+            c = new Cursor(previous[c.Position], c.Taken - width[previous[c.Position]], c.Cost - (price[previous[c.Position]] * width[previous[c.Position]]));
+        }
+
+        while (c.Position != tail && c.Taken + width[c.Position] <= quanta)
+        {
+            c = new Cursor(next[c.Position], c.Taken + width[c.Position], c.Cost + (price[c.Position] * width[c.Position]));
+        }
+
+        if (c.Position == tail)
+        {
+            return c.Taken == quanta ? Math.Max(0, c.Cost) : double.PositiveInfinity;
+        }
+
+        return Math.Max(0, c.Cost + ((quanta - c.Taken) * price[c.Position]));
+    }
+
+    /// <summary>The cheapest cost of <paramref name="quanta"/> quanta over every slot of the grid (call after <see cref="Reset"/>).</summary>
+    public double CheapestOfAll(int quanta) => Cheapest(quanta, Edge.High);
+
+    private void Build(ReadOnlySpan<double> cost, int[] work, int[] nodes)
+    {
+        // The hull of (0, 0) and (quanta, nodes) of every size: segments of rising nodes per quantum.
+        Span<int> widths = stackalloc int[work.Length];
+        Span<double> slopes = stackalloc double[work.Length];
+        hullSize = 0;
+        int atWork = 0, atNodes = 0;
+        while (true)
+        {
+            var best = double.PositiveInfinity;
+            int toWork = 0, toNodes = 0;
+            for (var i = 0; i < work.Length; i++)
+            {
+                if (work[i] > atWork)
+                {
+                    var slope = (nodes[i] - atNodes) / (double)(work[i] - atWork);
+                    if (slope < best || (slope == best && work[i] > toWork))
+                    {
+                        (best, toWork, toNodes) = (slope, work[i], nodes[i]);
+                    }
+                }
+            }
+
+            if (double.IsPositiveInfinity(best))
+            {
+                break;
+            }
+
+            widths[hullSize] = toWork - atWork;
+            slopes[hullSize] = best;
+            hullSize++;
+            (atWork, atNodes) = (toWork, toNodes);
+        }
+
+        items = cost.Length * hullSize;
+        Grow(items);
+        for (var s = 0; s < cost.Length; s++)
+        {
+            for (var j = 0; j < hullSize; j++)
+            {
+                price[s * hullSize + j] = cost[s] * slopes[j];
+                itemOf[s * hullSize + j] = s * hullSize + j;
+            }
+        }
+
+        Array.Sort(price, itemOf, 0, items);
+
+        // Positions 1..items in price order; 0 and items + 1 are the ends of the list.
+        for (var p = items; p >= 1; p--)
+        {
+            price[p] = price[p - 1];
+            var item = itemOf[p - 1];
+            width[p] = widths[item % hullSize];
+            positionOf[item] = p;
+        }
+
+        width[0] = 0;
+        width[items + 1] = 0;
+        price[0] = 0;
+        price[items + 1] = 0;
+        Reset();
+    }
+
+    private void Grow(int count)
+    {
+        if (price.Length >= count + 2)
+        {
+            return;
+        }
+
+        var size = Math.Max(count + 2, 2 * price.Length);
+        price = new double[size];
+        width = new int[size];
+        itemOf = new int[size];
+        positionOf = new int[size];
+        next = new int[size];
+        previous = new int[size];
+    }
+
+    /// <summary>A place in the price-ordered list: the quanta and cost of every item before <see cref="Position"/>.</summary>
+    private readonly record struct Cursor(int Position, long Taken, double Cost)
+    {
+        public Cursor Without(int p, PastWorkBound b) =>
+            p < Position ? new Cursor(Position, Taken - b.width[p], Cost - (b.price[p] * b.width[p]))
+            : p == Position ? this with { Position = b.next[p] }
+            : this;
+    }
+}
