@@ -80,8 +80,13 @@ internal static class ElasticPolicy
 
     private static List<Run>? Exact(PlanContext c, Timeline t)
     {
-        var levels = GridOptimum(c, t, out var grid, out var cost);
-        return levels is null ? null : GiveBackRounding(c, grid, cost, levels);
+        if (!Optimum(c, t, pruned: true, out var grid))
+        {
+            return null;
+        }
+
+        var s = Scratch.Current;
+        return GiveBackRounding(c, grid, s.Cost.AsSpan(0, grid.Count), s.Levels.AsSpan(0, grid.Count));
     }
 
     /// <summary>The optimum on the grid: the pool size of every slot (0 = paused), or null when nothing fits.</summary>
@@ -90,23 +95,32 @@ internal static class ElasticPolicy
     /// go plus a lower bound on the cost so far stays within a limit, and its answer is the optimum whenever it
     /// comes in under the limit with a margin. The first limit is a guess a little above the fractional lower
     /// bound; a pass that finds a dearer plan is repeated with that plan's cost, one that finds none with a wider
-    /// guess, and after three guesses with no limit at all, so the answer never depends on the guess (only the
+    /// guess, and after a dozen guesses with no limit at all, so the answer never depends on the guess (only the
     /// time does). <paramref name="pruned"/> false solves every state, for the tests that compare the two.
     /// </remarks>
     internal static int[]? GridOptimum(PlanContext c, Timeline t, out SlotGrid grid, out double[] cost, bool pruned = true)
+    {
+        var found = Optimum(c, t, pruned, out grid);
+        var s = Scratch.Current;
+        cost = s.Cost.AsSpan(0, grid.Count).ToArray();
+        return found ? s.Levels.AsSpan(0, grid.Count).ToArray() : null;
+    }
+
+    /// <summary><see cref="GridOptimum"/> into this thread's buffers: the slot costs and the levels of the first grid.Count slots.</summary>
+    private static bool Optimum(PlanContext c, Timeline t, bool pruned, out SlotGrid grid)
     {
         grid = SlotGrid.For(c);
         var n = grid.Count;
         var (q, work) = Quanta(c);
         var o = grid.SlotsFor(c.Overhead) * q;
         var need0 = (grid.SlotsFor(c.RunTime) * q) + (c.FirstSegmentFree ? 0 : o);
-        cost = new double[n];
+        var cost = Scratch.Current.ForSlots(n);
         if (n == 0 || need0 == 0)
         {
-            return null;
+            return false;
         }
 
-        grid.Costs(t, cost);
+        grid.Costs(t, cost.AsSpan(0, n));
         var nodes = new int[work.Length];
         for (var i = 0; i < nodes.Length; i++)
         {
@@ -114,6 +128,7 @@ internal static class ElasticPolicy
         }
 
         var p = new Programme(
+            Slots: n,
             Cost: cost,
             Work: work,
             Nodes: nodes,
@@ -124,11 +139,11 @@ internal static class ElasticPolicy
             Top: need0 + (c.FirstSegmentFree ? o : 0),
             Running: c.Running,
             MinNodes: c.MinNodes);
-        var past = PastWorkBound.For(cost, work, nodes);
+        var past = PastWorkBound.For(cost.AsSpan(0, n), work, nodes);
         var lower = past.CheapestOfAll(need0);
         if (double.IsPositiveInfinity(lower))
         {
-            return null; // even the relaxation cannot fit the work into the window
+            return false; // even the relaxation cannot fit the work into the window
         }
 
         // Guess upwards from the lower bound: a pass that finds nothing proves the optimum lies above its limit,
@@ -139,19 +154,19 @@ internal static class ElasticPolicy
         for (var attempt = 1; ; attempt++)
         {
             past.Reset();
-            var levels = Solve(p, past, limit, out var value);
-            if (levels is not null && (double.IsPositiveInfinity(limit) || (value * (1 + LimitMargin)) + LimitMargin <= limit))
+            var found = Solve(p, past, limit, out var value);
+            if (found && (double.IsPositiveInfinity(limit) || (value * (1 + LimitMargin)) + LimitMargin <= limit))
             {
-                return levels;
+                return true;
             }
 
             if (double.IsPositiveInfinity(limit))
             {
-                return null;
+                return false;
             }
 
             step *= 2;
-            limit = levels is not null ? (value * (1 + (2 * LimitMargin))) + (2 * LimitMargin)
+            limit = found ? (value * (1 + (2 * LimitMargin))) + (2 * LimitMargin)
                 : attempt < 12 ? limit + step
                 : double.PositiveInfinity;
         }
@@ -163,12 +178,12 @@ internal static class ElasticPolicy
     /// the work done before the edge (<see cref="PastWorkBound"/>) is within <paramref name="limit"/>. A state on
     /// an optimal path (or on a plan tied with it) always passes, and so do all states after it, so the values on
     /// those paths and every choice between them are exactly those of the full programme: the same plan, ties
-    /// included. Returns null (value +∞) when no plan within the limit exists.
+    /// included. The levels go to this thread's <see cref="Scratch.Levels"/>; false (value +∞) when no plan
+    /// within the limit exists.
     /// </summary>
-    private static int[]? Solve(Programme p, PastWorkBound past, double limit, out double value)
+    private static bool Solve(Programme p, PastWorkBound past, double limit, out double value)
     {
-        var (cost, work, nodes, need0, o, minRun, minPause, top) = (p.Cost, p.Work, p.Nodes, p.Need, p.Overhead, p.MinRun, p.MinPause, p.Top);
-        var n = cost.Length;
+        var (n, cost, work, nodes, need0, o, minRun, minPause, top) = (p.Slots, p.Cost, p.Work, p.Nodes, p.Need, p.Overhead, p.MinRun, p.MinPause, p.Top);
         var span = top + 1;
         var maxWork = work.Max();
 
@@ -177,15 +192,18 @@ internal static class ElasticPolicy
         // carry `pad` copies of their x = 0 entry in front, so "x − work, at least 0" is a plain offset.
         // Outside a layer's band [Lo, Hi] every entry (pads included when Lo > 0) is +∞.
         var pad = Math.Max(1, maxWork);
-        var phases = minRun + 2;
-        var s = Scratch.Get(minRun, minPause, span, pad, n * phases * span);
+        var s = Scratch.Get(minRun, minPause, span, pad, n);
         var cur = s.A;
         var next = s.B;
         cur.Reset(span, pad);
         next.Reset(span, pad);
         cur.SetRun(minRun - 1, 0, 0, pad);
         (cur.Lo, cur.Hi) = (0, 0);
-        var choice = s.Choice; // 0 = pause or wait, s + 1 = run the slot at MinNodes + s nodes
+        // Choices per slot b, for its candidate band only: at Base[b] the not-started choice, then minRun + 1
+        // rows (running r + 1 slots; waiting to start) of Width[b] entries from x = From[b].
+        // 0 = pause or wait, s + 1 = run the slot at MinNodes + s nodes.
+        var (rowBase, rowFrom, rowWidth) = (s.Base, s.From, s.Width);
+        var used = 0;
         var startValue = s.StartValue;
         var startSize = s.StartSize;
         var stop = p.Running ? 1 : 0;
@@ -195,10 +213,14 @@ internal static class ElasticPolicy
         {
             past.Remove(b);
             var cb = cost[b];
-            var row = b * phases * span;
             var empty = cur.Lo > cur.Hi;
             var cl = empty ? 1 : Math.Max(0, cur.Lo - o);
             var ch = empty ? 0 : Math.Min(top, cur.Hi + maxWork);
+            var width = Math.Max(0, ch - cl + 1);
+            var choice = s.Choices(used + 1 + ((minRun + 1) * width));
+            (rowBase[b], rowFrom[b], rowWidth[b]) = (used, cl, width);
+            var row = used + 1 - cl; // row + (r * width) + x: the choice of run phase r at x
+            used += 1 + ((minRun + 1) * width);
             next.ClearOutside(cl, ch, pad);
             for (var r = 0; r < minRun; r++)
             {
@@ -206,13 +228,13 @@ internal static class ElasticPolicy
                 var onward = cur.Run[Math.Min(r + 1, minRun - 1)];
                 var target = next.Run[r];
                 var from = Math.Max(capped ? 1 : 0, cl);
-                DpKernels.BestSize(onward, pad, 0, cb, nodes, work, from, ch, target, pad, choice, row + (r * span));
+                DpKernels.BestSize(onward, pad, 0, cb, nodes, work, from, ch, target, pad, choice, row + (r * width));
                 if (capped)
                 {
                     if (cl == 0)
                     {
                         target[pad] = 0;
-                        choice[row + (r * span)] = 0;
+                        choice[row + (r * width)] = 0;
                     }
 
                     var idleFirst = cur.Idle[0];
@@ -223,7 +245,7 @@ internal static class ElasticPolicy
                         if (!(go <= pause + DpKernels.Tolerance(pause)))
                         {
                             target[pad + x] = pause;
-                            choice[row + (r * span) + x] = 0;
+                            choice[row + (r * width) + x] = 0;
                         }
                     }
                 }
@@ -242,7 +264,7 @@ internal static class ElasticPolicy
                 }
             }
 
-            var waitRow = row + (minRun * span);
+            var waitRow = row + (minRun * width);
             var waiting = cur.Idle[minPause - 1];
             var fresh = next.Idle[minPause - 1];
             if (cl == 0)
@@ -266,7 +288,7 @@ internal static class ElasticPolicy
             var (begin, first) = (startValue[need0], startSize[need0]);
             var begins = begin <= cur.NotStarted + DpKernels.Tolerance(cur.NotStarted);
             next.NotStarted = begins ? begin : cur.NotStarted;
-            choice[row + ((minRun + 1) * span)] = begins ? first : (byte)0;
+            choice[rowBase[b]] = begins ? first : (byte)0;
 
             // Narrow the band from both ends to the states that can still come in under the limit.
             var (lo, hi) = (cl, ch);
@@ -291,14 +313,15 @@ internal static class ElasticPolicy
             (cur, next) = (next, cur);
             if (cur.Lo > cur.Hi && double.IsPositiveInfinity(cur.NotStarted))
             {
-                return null; // no state left within the limit
+                return false; // no state left within the limit
             }
         }
 
         bool Beyond(Layer layer, int x, PastWorkBound.Edge edge) =>
             layer.Least(x, pad) + past.Cheapest(need0 - x, edge) > limit;
 
-        var levels = new int[n];
+        var levels = s.Levels;
+        levels.AsSpan(0, n).Clear();
         int phase, length, left;
         if (p.Running)
         {
@@ -307,7 +330,7 @@ internal static class ElasticPolicy
             var (v, size) = (startValue[need0], startSize[need0]);
             if (!double.IsFinite(v))
             {
-                return null;
+                return false;
             }
 
             value = v;
@@ -318,7 +341,7 @@ internal static class ElasticPolicy
         {
             if (!double.IsFinite(cur.NotStarted))
             {
-                return null;
+                return false;
             }
 
             value = cur.NotStarted;
@@ -328,7 +351,9 @@ internal static class ElasticPolicy
         // Follow the recorded choices forward. phase: 0 not started, 1 running, 2 paused.
         for (var b = stop; b < n; b++)
         {
-            var row = b * phases * span;
+            var row = rowBase[b] + 1 - rowFrom[b];
+            var width = rowWidth[b];
+            var choice = s.Choice;
             if (phase == 1 && left == 0 && length >= minRun)
             {
                 break;
@@ -342,9 +367,9 @@ internal static class ElasticPolicy
 
             var pick = phase switch
             {
-                1 => choice[row + ((length - 1) * span) + left],
-                0 => choice[row + ((minRun + 1) * span)],
-                _ => choice[row + (minRun * span) + left],
+                1 => choice[row + ((length - 1) * width) + left],
+                0 => choice[rowBase[b]],
+                _ => choice[row + (minRun * width) + left],
             };
             if (pick == 0)
             {
@@ -363,14 +388,14 @@ internal static class ElasticPolicy
             left = Math.Max(0, left - work[pick - 1]);
         }
 
-        return levels;
+        return true;
     }
 
     /// <summary>
     /// Whole slots and rounded-up work leave some work over: end slots one node smaller for their last part,
     /// or end the last run early, taking first what saves the most per unit of work given back.
     /// </summary>
-    private static List<Run> GiveBackRounding(PlanContext c, SlotGrid grid, double[] cost, int[] levels)
+    private static List<Run> GiveBackRounding(PlanContext c, SlotGrid grid, ReadOnlySpan<double> cost, ReadOnlySpan<int> levels)
     {
         var minThroughput = c.Throughput(c.MinNodes);
         var segments = 0;
@@ -386,9 +411,10 @@ internal static class ElasticPolicy
         }
 
         var excess = done - c.Needed(segments);
-        var cut = new long[levels.Length];
-        var lastSlot = Array.FindLastIndex(levels, l => l > 0);
-        var options = new List<(double Rate, int Slot, bool End)>();
+        var cut = Scratch.Current.CutsFor(levels.Length);
+        var lastSlot = levels.LastIndexOfAnyExcept(0);
+        var options = Scratch.Current.Options;
+        options.Clear();
         for (var b = 0; b < levels.Length; b++)
         {
             if (levels[b] > c.MinNodes)
@@ -403,7 +429,8 @@ internal static class ElasticPolicy
         }
 
         var endCut = 0L;
-        foreach (var (_, slot, end) in options.OrderByDescending(p => p.Rate).ThenBy(p => p.Slot))
+        options.Sort(static (a, b) => a.Rate != b.Rate ? b.Rate.CompareTo(a.Rate) : a.Slot != b.Slot ? a.Slot.CompareTo(b.Slot) : a.End.CompareTo(b.End));
+        foreach (var (_, slot, end) in options)
         {
             if (excess <= 0)
             {
@@ -449,7 +476,7 @@ internal static class ElasticPolicy
     }
 
     /// <summary>How much the last run may end early and still last the minimum run, within its last slot.</summary>
-    private static long LastRunRoom(PlanContext c, SlotGrid grid, int[] levels, int lastSlot)
+    private static long LastRunRoom(PlanContext c, SlotGrid grid, ReadOnlySpan<int> levels, int lastSlot)
     {
         var first = lastSlot;
         while (first > 0 && levels[first - 1] > 0)
@@ -597,12 +624,50 @@ internal static class ElasticPolicy
 
         public byte[] StartSize { get; private set; } = [];
 
-        public static Scratch Get(int minRun, int minPause, int span, int pad, int choices)
+        /// <summary>This thread's buffers.</summary>
+        public static Scratch Current => current ??= new Scratch();
+
+        /// <summary>Per slot of the grid: its cost, the planned level, the ticks cut from its end.</summary>
+        public double[] Cost { get; private set; } = [];
+
+        public int[] Levels { get; private set; } = [];
+
+        public long[] Cut { get; private set; } = [];
+
+        /// <summary>The give-back's options (rate, slot, whether it ends the last run early).</summary>
+        public List<(double Rate, int Slot, bool End)> Options { get; } = [];
+
+        /// <summary>The cost buffer grown to <paramref name="n"/> slots (the levels with it).</summary>
+        public double[] ForSlots(int n)
+        {
+            Cost = Grow(Cost, n);
+            Levels = Grow(Levels, n);
+            return Cost;
+        }
+
+        /// <summary>The cut buffer for <paramref name="n"/> slots, cleared.</summary>
+        public long[] CutsFor(int n)
+        {
+            Cut = Grow(Cut, n);
+            Cut.AsSpan(0, n).Clear();
+            return Cut;
+        }
+
+        /// <summary>Where each slot's choices start, the first x they cover and how many x per row.</summary>
+        public int[] Base { get; private set; } = [];
+
+        public int[] From { get; private set; } = [];
+
+        public int[] Width { get; private set; } = [];
+
+        public static Scratch Get(int minRun, int minPause, int span, int pad, int slots)
         {
             var s = current ??= new Scratch();
             s.A.Grow(minRun, minPause, span, pad);
             s.B.Grow(minRun, minPause, span, pad);
-            s.Choice = Grow(s.Choice, choices);
+            s.Base = Grow(s.Base, slots);
+            s.From = Grow(s.From, slots);
+            s.Width = Grow(s.Width, slots);
             s.StartValue = Grow(s.StartValue, span);
             s.StartSize = Grow(s.StartSize, span);
             return s;
@@ -620,9 +685,22 @@ internal static class ElasticPolicy
             return resized;
         }
 
+        /// <summary>The choice buffer with room for <paramref name="size"/> entries, keeping those written in this pass.</summary>
+        public byte[] Choices(int size)
+        {
+            if (Choice.Length < size)
+            {
+                var grown = new byte[Math.Max(size, Choice.Length * 2)];
+                Choice.CopyTo(grown, 0);
+                Choice = grown;
+            }
+
+            return Choice;
+        }
+
         private static T[] Grow<T>(T[] a, int size) => a.Length >= size ? a : new T[Math.Max(size, a.Length * 2)];
     }
 
     /// <summary>The programme of one job and region on its grid, in quanta.</summary>
-    private readonly record struct Programme(double[] Cost, int[] Work, int[] Nodes, int Need, int Overhead, int MinRun, int MinPause, int Top, bool Running, int MinNodes);
+    private readonly record struct Programme(int Slots, double[] Cost, int[] Work, int[] Nodes, int Need, int Overhead, int MinRun, int MinPause, int Top, bool Running, int MinNodes);
 }
