@@ -146,6 +146,9 @@ internal static class ElasticPolicy
             return false; // even the relaxation cannot fit the work into the window
         }
 
+        var reduced = ReducedCostBound.For(cost.AsSpan(0, n), work, nodes, o, p.MinRun, p.MinPause, c.Running, past.MarginalPrice(need0));
+        lower = Math.Max(lower, reduced.At(n, need0));
+
         // Guess upwards from the lower bound: a pass that finds nothing proves the optimum lies above its limit,
         // so the next guess starts there, twice as far up; one that finds a dearer plan than its limit allows
         // has found an upper bound, and the pass with that limit is exact.
@@ -154,7 +157,7 @@ internal static class ElasticPolicy
         for (var attempt = 1; ; attempt++)
         {
             past.Reset();
-            var found = Solve(p, past, limit, out var value);
+            var found = Solve(p, past, reduced, limit, out var value);
             if (found && (double.IsPositiveInfinity(limit) || (value * (1 + LimitMargin)) + LimitMargin <= limit))
             {
                 return true;
@@ -181,7 +184,7 @@ internal static class ElasticPolicy
     /// included. The levels go to this thread's <see cref="Scratch.Levels"/>; false (value +∞) when no plan
     /// within the limit exists.
     /// </summary>
-    private static bool Solve(Programme p, PastWorkBound past, double limit, out double value)
+    private static bool Solve(Programme p, PastWorkBound past, ReducedCostBound reduced, double limit, out double value)
     {
         var (n, cost, work, nodes, need0, o, minRun, minPause, top) = (p.Slots, p.Cost, p.Work, p.Nodes, p.Need, p.Overhead, p.MinRun, p.MinPause, p.Top);
         var span = top + 1;
@@ -292,12 +295,12 @@ internal static class ElasticPolicy
 
             // Narrow the band from both ends to the states that can still come in under the limit.
             var (lo, hi) = (cl, ch);
-            while (lo <= hi && Beyond(next, lo, PastWorkBound.Edge.Low))
+            while (lo <= hi && Beyond(next, b, lo, PastWorkBound.Edge.Low))
             {
                 lo++;
             }
 
-            while (hi >= lo && Beyond(next, hi, PastWorkBound.Edge.High))
+            while (hi >= lo && Beyond(next, b, hi, PastWorkBound.Edge.High))
             {
                 hi--;
             }
@@ -317,8 +320,10 @@ internal static class ElasticPolicy
             }
         }
 
-        bool Beyond(Layer layer, int x, PastWorkBound.Edge edge) =>
-            layer.Least(x, pad) + past.Cheapest(need0 - x, edge) > limit;
+        // The larger of the two lower bounds on the cost so far counts: the fractional one is tight in how much
+        // work was done, the Lagrangian one in how it was split into runs.
+        bool Beyond(Layer layer, int edge, int x, PastWorkBound.Edge side) =>
+            layer.Least(x, pad) + Math.Max(past.Cheapest(need0 - x, side), reduced.At(edge, Math.Max(0, need0 - x))) > limit;
 
         var levels = s.Levels;
         levels.AsSpan(0, n).Clear();

@@ -99,6 +99,14 @@ internal sealed class PastWorkBound
     /// <summary>The cheapest cost of <paramref name="quanta"/> quanta over every slot of the grid (call after <see cref="Reset"/>).</summary>
     public double CheapestOfAll(int quanta) => Cheapest(quanta, Edge.High);
 
+    /// <summary>The price of the last of the cheapest <paramref name="quanta"/> quanta in the set: the fractional optimum's marginal price.</summary>
+    public double MarginalPrice(int quanta)
+    {
+        _ = Cheapest(quanta, Edge.High);
+        var p = high.Position == items + 1 || (high.Taken == quanta && previous[high.Position] > 0) ? previous[high.Position] : high.Position;
+        return p > 0 && p <= items ? price[p] : double.NaN;
+    }
+
     private void Build(ReadOnlySpan<double> cost, int[] work, int[] nodes)
     {
         // The hull of (0, 0) and (quanta, nodes) of every size: segments of rising nodes per quantum.

@@ -1,0 +1,141 @@
+namespace CarbonFunctions.Core.Planning;
+
+/// <summary>
+/// A Lagrangian lower bound on what the work done before a slot edge cost, one that knows what the fractional
+/// bound (<see cref="PastWorkBound"/>) ignores: whole slots, the minimum run, the minimum pause and the resume
+/// overhead. For a price λ per quantum, any plan that has x of its need0 quanta left at edge b cost at least
+/// H_b(λ) + λ·(need0 − x), where H_b(λ) is the least of Σ (nodes × cost − λ × quanta) + λ × overhead per resume
+/// over every feasible schedule of the slots before b; H comes from a forward programme over slots × (run and pause
+/// phases) with no work dimension, O(slots × (minimum run + minimum pause)) per price. A few prices around the
+/// fractional optimum's marginal price are kept and the best of them counts.
+/// </summary>
+internal sealed class ReducedCostBound
+{
+    [ThreadStatic]
+    private static ReducedCostBound? current;
+
+    private static readonly double[] PriceFactors = [1.0, 1.01, 1.02, 1.04, 1.07, 1.1];
+
+    private double[] least = [];
+    private double[] run = [];
+    private double[] pause = [];
+    private int edges;
+
+    /// <summary>The prices λ (per quantum) the bound was built for.</summary>
+    public double[] Prices { get; } = new double[PriceFactors.Length];
+
+    /// <summary>
+    /// Builds the bound for one grid (slot costs per node, quanta and nodes per size, overhead in quanta, minimum run
+    /// and pause in slots, whether the first slot is a running pool's) around the marginal price <paramref name="price"/>.
+    /// </summary>
+    public static ReducedCostBound For(ReadOnlySpan<double> cost, int[] work, int[] nodes, int overhead, int minRun, int minPause, bool running, double price)
+    {
+        var b = current ??= new ReducedCostBound();
+        b.Build(cost, work, nodes, overhead, minRun, minPause, running, price);
+        return b;
+    }
+
+    /// <summary>The bound at edge <paramref name="edge"/> for <paramref name="quanta"/> quanta done (−∞ where none holds).</summary>
+    public double At(int edge, int quanta)
+    {
+        var best = double.NegativeInfinity;
+        for (var i = 0; i < Prices.Length; i++)
+        {
+            best = Math.Max(best, least[(i * edges) + edge] + (Prices[i] * quanta));
+        }
+
+        return best;
+    }
+
+    private void Build(ReadOnlySpan<double> cost, int[] work, int[] nodes, int overhead, int minRun, int minPause, bool running, double price)
+    {
+        var n = cost.Length;
+        edges = n + 1;
+        if (least.Length < PriceFactors.Length * edges)
+        {
+            least = new double[Math.Max(PriceFactors.Length * edges, 2 * least.Length)];
+        }
+
+        run = run.Length >= minRun ? run : new double[minRun];
+        pause = pause.Length >= minPause ? pause : new double[minPause];
+        for (var i = 0; i < PriceFactors.Length; i++)
+        {
+            var lambda = double.IsFinite(price) && price > 0 ? price * PriceFactors[i] : 0;
+            Prices[i] = lambda;
+            Forward(cost, work, nodes, overhead * lambda, minRun, minPause, running, lambda, least.AsSpan(i * edges, edges));
+        }
+    }
+
+    /// <summary>
+    /// States after each slot: not started (cost 0), running r + 1 slots (the last: at least the minimum run),
+    /// paused j + 1 slots (the last: at least the minimum pause). out[b] = the least over every state at edge b.
+    /// </summary>
+    private void Forward(ReadOnlySpan<double> cost, int[] work, int[] nodes, double resume, int minRun, int minPause, bool running, double lambda, Span<double> output)
+    {
+        var inf = double.PositiveInfinity;
+        var r = run.AsSpan(0, minRun);
+        var p = pause.AsSpan(0, minPause);
+        r.Fill(inf);
+        p.Fill(inf);
+        var notStarted = running ? inf : 0;
+        output[0] = running ? inf : 0;
+        for (var b = 0; b < cost.Length; b++)
+        {
+            var slot = inf;
+            for (var k = 0; k < work.Length; k++)
+            {
+                slot = Math.Min(slot, (nodes[k] * cost[b]) - (lambda * work[k]));
+            }
+
+            var ran = r[minRun - 1];
+            var rested = p[minPause - 1];
+            var start = b == 0 && running ? 0 : Math.Min(notStarted, rested + resume);
+
+            // Runs: a start begins one; each slot moves a run one phase on; the last phase stays.
+            var longest = minRun == 1 ? Math.Min(ran, start) : Math.Min(ran, r[minRun - 2]);
+            for (var i = minRun - 1; i >= 2; i--)
+            {
+                r[i] = i == minRun - 1 ? longest + slot : r[i - 1] + slot;
+            }
+
+            if (minRun >= 2)
+            {
+                r[1] = minRun == 2 ? longest + slot : r[0] + slot;
+                r[0] = start + slot;
+            }
+            else
+            {
+                r[0] = longest + slot;
+            }
+
+            if (b == 0 && running)
+            {
+                // A running pool's stretch already lasts the minimum run.
+                r.Fill(inf);
+                r[minRun - 1] = slot;
+            }
+
+            // Pauses: a run long enough may pause; each slot moves a pause one phase on.
+            var settled = minPause == 1 ? Math.Min(rested, ran) : Math.Min(rested, p[minPause - 2]);
+            for (var j = minPause - 1; j >= 1; j--)
+            {
+                p[j] = j == minPause - 1 ? settled : p[j - 1];
+            }
+
+            p[0] = minPause == 1 ? settled : ran;
+
+            var edge = notStarted;
+            foreach (var v in r)
+            {
+                edge = Math.Min(edge, v);
+            }
+
+            foreach (var v in p)
+            {
+                edge = Math.Min(edge, v);
+            }
+
+            output[b + 1] = edge;
+        }
+    }
+}
