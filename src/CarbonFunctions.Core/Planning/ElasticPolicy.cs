@@ -146,8 +146,8 @@ internal static class ElasticPolicy
             return false; // even the relaxation cannot fit the work into the window
         }
 
-        var reduced = ReducedCostBound.For(cost.AsSpan(0, n), work, nodes, o, p.MinRun, p.MinPause, c.Running, past.MarginalPrice(need0));
-        lower = Math.Max(lower, reduced.At(n, need0));
+        var reduced = ReducedCostBound.For(cost.AsSpan(0, n), work, nodes, need0, o, p.MinRun, p.MinPause, c.Running, past.MarginalPrice(need0));
+        lower = Math.Max(lower, reduced.Dual);
 
         // Guess upwards from the lower bound: a pass that finds nothing proves the optimum lies above its limit,
         // so the next guess starts there, twice as far up; one that finds a dearer plan than its limit allows

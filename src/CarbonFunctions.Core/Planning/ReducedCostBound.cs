@@ -6,15 +6,16 @@ namespace CarbonFunctions.Core.Planning;
 /// overhead. For a price λ per quantum, any plan that has x of its need0 quanta left at edge b cost at least
 /// H_b(λ) + λ·(need0 − x), where H_b(λ) is the least of Σ (nodes × cost − λ × quanta) + λ × overhead per resume
 /// over every feasible schedule of the slots before b; H comes from a forward programme over slots × (run and pause
-/// phases) with no work dimension, O(slots × (minimum run + minimum pause)) per price. A few prices around the
-/// fractional optimum's marginal price are kept and the best of them counts.
+/// phases) with no work dimension, O(slots × (minimum run + minimum pause)) per price. The price that maximises
+/// the whole grid's bound H_n(λ) + λ·need0 (the Lagrangian dual, concave in λ) is found by golden-section search
+/// above the fractional optimum's marginal price, and a few prices around it are kept; the best of them counts.
 /// </summary>
 internal sealed class ReducedCostBound
 {
     [ThreadStatic]
     private static ReducedCostBound? current;
 
-    private static readonly double[] PriceFactors = [1.0, 1.01, 1.02, 1.04, 1.07, 1.1];
+    private static readonly double[] PriceFactors = [0.98, 1.0, 1.01, 1.02, 1.04, 1.07];
 
     private double[] least = [];
     private double[] run = [];
@@ -24,14 +25,17 @@ internal sealed class ReducedCostBound
     /// <summary>The prices λ (per quantum) the bound was built for.</summary>
     public double[] Prices { get; } = new double[PriceFactors.Length];
 
+    /// <summary>The best bound on the whole grid's cost among the prices kept (the dual near its maximum).</summary>
+    public double Dual { get; private set; }
+
     /// <summary>
     /// Builds the bound for one grid (slot costs per node, quanta and nodes per size, overhead in quanta, minimum run
     /// and pause in slots, whether the first slot is a running pool's) around the marginal price <paramref name="price"/>.
     /// </summary>
-    public static ReducedCostBound For(ReadOnlySpan<double> cost, int[] work, int[] nodes, int overhead, int minRun, int minPause, bool running, double price)
+    public static ReducedCostBound For(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running, double price)
     {
         var b = current ??= new ReducedCostBound();
-        b.Build(cost, work, nodes, overhead, minRun, minPause, running, price);
+        b.Build(cost, work, nodes, need, overhead, minRun, minPause, running, price);
         return b;
     }
 
@@ -47,23 +51,61 @@ internal sealed class ReducedCostBound
         return best;
     }
 
-    private void Build(ReadOnlySpan<double> cost, int[] work, int[] nodes, int overhead, int minRun, int minPause, bool running, double price)
+    private void Build(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running, double price)
     {
         var n = cost.Length;
         edges = n + 1;
-        if (least.Length < PriceFactors.Length * edges)
+        if (least.Length < (PriceFactors.Length + 1) * edges)
         {
-            least = new double[Math.Max(PriceFactors.Length * edges, 2 * least.Length)];
+            least = new double[Math.Max((PriceFactors.Length + 1) * edges, 2 * least.Length)];
         }
 
         run = run.Length >= minRun ? run : new double[minRun];
         pause = pause.Length >= minPause ? pause : new double[minPause];
+        var scratch = least.AsSpan(PriceFactors.Length * edges, edges);
+
+        // Golden-section search for the dual's maximum between 0.9 and 1.6 times the fractional marginal price (the
+        // runs' structure only makes work dearer, so the maximum lies at or above it).
+        var centre = double.IsFinite(price) && price > 0 ? price : 0;
+        if (centre > 0)
+        {
+            const double Golden = 0.6180339887498949;
+            double a = 0.9 * centre, d = 1.6 * centre;
+            double x1 = d - (Golden * (d - a)), x2 = a + (Golden * (d - a));
+            double f1 = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, x1, scratch);
+            double f2 = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, x2, scratch);
+            for (var step = 0; step < 10; step++)
+            {
+                if (f1 < f2)
+                {
+                    (a, x1, f1) = (x1, x2, f2);
+                    x2 = a + (Golden * (d - a));
+                    f2 = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, x2, scratch);
+                }
+                else
+                {
+                    (d, x2, f2) = (x2, x1, f1);
+                    x1 = d - (Golden * (d - a));
+                    f1 = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, x1, scratch);
+                }
+            }
+
+            centre = f1 >= f2 ? x1 : x2;
+        }
+
+        Dual = double.NegativeInfinity;
         for (var i = 0; i < PriceFactors.Length; i++)
         {
-            var lambda = double.IsFinite(price) && price > 0 ? price * PriceFactors[i] : 0;
-            Prices[i] = lambda;
-            Forward(cost, work, nodes, overhead * lambda, minRun, minPause, running, lambda, least.AsSpan(i * edges, edges));
+            Prices[i] = centre * PriceFactors[i];
+            Dual = Math.Max(Dual, DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, Prices[i], least.AsSpan(i * edges, edges)));
         }
+    }
+
+    /// <summary>Fills <paramref name="output"/> with H_b(λ) for every edge and returns the whole grid's bound H_n(λ) + λ·need.</summary>
+    private double DualAt(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running, double lambda, Span<double> output)
+    {
+        Forward(cost, work, nodes, overhead * lambda, minRun, minPause, running, lambda, output);
+        return output[cost.Length] + (lambda * need);
     }
 
     /// <summary>
