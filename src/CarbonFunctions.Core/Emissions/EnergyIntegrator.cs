@@ -322,6 +322,8 @@ internal sealed class BinAccumulator
 
     public double Joules { get; private set; }
 
+    // Once per sample (see SmiCsvReader.Flush).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Add(long bin, double joules)
     {
         if (bin != _bin)
@@ -395,6 +397,7 @@ internal sealed class BinAccumulator
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static long BinOf(long ticks, long binTicks)
     {
         var bin = Math.DivRem(ticks, binTicks, out var within);

@@ -60,7 +60,7 @@ internal sealed class Utf8CsvRowReader
     public ReadOnlySpan<byte> Line => _buffer.AsSpan(_lineStart, _lineLength);
 
     /// <summary>Field <paramref name="index"/>; only fields up to the one given to <see cref="Read(int)"/> are located.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Field(int index)
     {
         if (index >= _located)
