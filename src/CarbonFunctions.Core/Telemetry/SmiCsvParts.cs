@@ -99,25 +99,9 @@ internal static class SmiCsvParts
     private sealed record Part(TelemetryProblems Problems, long Samples, long LastLine, bool Stopped);
 
     /// <summary>A byte range of a file read by position (<see cref="RandomAccess"/>), so that parts can be read side by side from one handle.</summary>
-    private sealed class FileRange(SafeFileHandle file, long start, long end) : Stream
+    private sealed class FileRange(SafeFileHandle file, long start, long end) : ForwardReadStream
     {
         private long _position = start;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -131,15 +115,5 @@ internal static class SmiCsvParts
             _position += read;
             return read;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

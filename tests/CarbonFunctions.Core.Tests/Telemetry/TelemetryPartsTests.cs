@@ -227,15 +227,8 @@ public sealed class TelemetryPartsTests : IDisposable
     {
         var options = new EmissionsOptions();
         var energy = TelemetryEmissions.Integrate(telemetry, read, options);
-        var intensity = new CarbonIntensitySeries
-        {
-            Region = "westeurope",
-            Kind = SeriesKind.Actual,
-            Signal = SignalKind.Average,
-            Source = "test",
-            GeneratedAt = T0,
-            Points = [new(T0, TimeSpan.FromMinutes(5), 300), new(T0.AddMinutes(5), TimeSpan.FromMinutes(5), 200)],
-        };
+        var start = new DateTimeOffset(T0, TimeSpan.Zero);
+        var intensity = Planning.PlanningFixtures.Series(start, TimeSpan.FromMinutes(5), [300, 200]) with { Kind = SeriesKind.Actual };
         var context = new EmissionsContext { JobId = "parts", Source = "parts.csv" };
         var report = EmissionsCalculator.Compute(energy.Read, energy.Profile, context, intensity, null, options, T0.AddDays(1));
         return (energy.Read, energy.Series, report);
