@@ -21,6 +21,10 @@ public class TelemetryBenchmarks
     [Params(64)]
     public int FileMegabytes { get; set; }
 
+    /// <summary>1: one pass; 2: the CSV formats in two parts side by side, as the CLI reads a file on a 2-core machine.</summary>
+    [Params(1, 2)]
+    public int Parallelism { get; set; } = 1;
+
     [GlobalSetup]
     public void Setup() => _path = TelemetryFiles.Cached(Format, FileMegabytes * 1024L * 1024);
 
@@ -35,6 +39,6 @@ public class TelemetryBenchmarks
     public double Integrate()
     {
         using var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        return TelemetryEmissions.Integrate(file, new TelemetryReadOptions(), new EmissionsOptions()).Profile.EnergyKwh;
+        return TelemetryEmissions.Integrate(file, new TelemetryReadOptions { Parallelism = Parallelism }, new EmissionsOptions()).Profile.EnergyKwh;
     }
 }

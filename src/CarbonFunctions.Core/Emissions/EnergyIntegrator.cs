@@ -10,8 +10,10 @@ namespace CarbonFunctions.Core.Emissions;
 /// minute boundaries (every provider's) get exactly the energy of their interval.
 /// A device with a cumulative energy counter (DCGM total energy) is measured by the counter, which
 /// does not miss spikes between polls; its power samples are then ignored.
+/// A large file can be integrated in parts side by side (<see cref="NewPart"/>, <see cref="TryAppend"/>):
+/// appending a part bridges each device's last sample to its next one with the same rules.
 /// </summary>
-public sealed class EnergyIntegrator : ITelemetrySink
+public sealed class EnergyIntegrator : IMergeableTelemetrySink<EnergyIntegrator>
 {
     private readonly long _maxGapTicks;
     private readonly long _binTicks;
@@ -38,6 +40,50 @@ public sealed class EnergyIntegrator : ITelemetrySink
         _maxMissing = maxMissingIntervals;
         _problems = problems;
         _combine = new EmissionsOptions { MaxGap = maxGap, BinWidth = binWidth, MaxMissingIntervals = maxMissingIntervals };
+    }
+
+    /// <summary>Problems found while integrating (time going back), with the lines of the samples.</summary>
+    public TelemetryProblems Problems => _problems;
+
+    public EnergyIntegrator NewPart() =>
+        new(TimeSpan.FromTicks(_maxGapTicks), TimeSpan.FromTicks(_binTicks), new TelemetryProblems(_problems.Keep), _maxMissing);
+
+    /// <summary>
+    /// Appends a later part of the file. Exact when each device's first sample in <paramref name="next"/> comes
+    /// after its last one here: the bridge between them is then the interval one pass would have integrated, and
+    /// everything after it saw the same previous sample. Otherwise one pass would have skipped that first sample
+    /// (time going back or standing still) and compared the following ones with the sample here: false.
+    /// </summary>
+    public bool TryAppend(EnergyIntegrator next, long lineOffset)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        foreach (var (name, later) in next._devices)
+        {
+            if (_devices.TryGetValue(name, out var tracks)
+                && (!tracks.Power.CanAppend(later.Power) || (tracks.Counter is { } counter && later.Counter is { } laterCounter && !counter.CanAppend(laterCounter))))
+            {
+                return false;
+            }
+        }
+
+        foreach (var (name, later) in next._devices)
+        {
+            if (!_devices.TryGetValue(name, out var tracks))
+            {
+                _devices[name] = later;
+                continue;
+            }
+
+            tracks.Power.Append(later.Power, this);
+            if (later.Counter is not null)
+            {
+                tracks.Counter ??= new Track(counter: true);
+                tracks.Counter.Append(later.Counter, this);
+            }
+        }
+
+        _problems.Append(next._problems, lineOffset);
+        return true;
     }
 
     // Power, Tracks, Track.Add and Trapezoid run once per sample of files with millions of rows, in processes (the
@@ -179,6 +225,31 @@ public sealed class EnergyIntegrator : ITelemetrySink
 
         public BinAccumulator Bins { get; } = new();
 
+        /// <summary>Whether <see cref="Append"/> gives what one pass would: the later samples start after this track's last.</summary>
+        public bool CanAppend(Track later) => Samples == 0 || later.Samples == 0 || later.First > _lastTicks;
+
+        /// <summary>
+        /// Continues this track with a later part's: its first sample is added as one pass adds it (the bridge: a
+        /// trapezoid, a counter delta or a gap), then the part's own intervals, which saw that sample as theirs.
+        /// </summary>
+        public void Append(Track later, EnergyIntegrator owner)
+        {
+            if (later.Samples == 0)
+            {
+                return;
+            }
+
+            Add(later.First, later.FirstValue, line: 0, owner);
+            Samples += later.Samples - 1;
+            Covered += later.Covered;
+            GapTicks += later.GapTicks;
+            Gaps.AddRange(later.Gaps.Take(owner._maxMissing - Gaps.Count));
+            Resets += later.Resets;
+            Bins.Append(later.Bins);
+            _lastTicks = later._lastTicks;
+            _lastValue = later._lastValue;
+        }
+
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Add(long ticks, double value, long line, EnergyIntegrator owner)
         {
@@ -251,6 +322,8 @@ internal sealed class BinAccumulator
 
     public double Joules { get; private set; }
 
+    // Once per sample (see SmiCsvReader.Flush).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Add(long bin, double joules)
     {
         if (bin != _bin)
@@ -271,6 +344,19 @@ internal sealed class BinAccumulator
             _bin = long.MinValue;
             _binJoules = 0;
         }
+    }
+
+    /// <summary>Adds a later part's bins (a bin the two share gets both sums).</summary>
+    public void Append(BinAccumulator later)
+    {
+        Flush();
+        later.Flush();
+        foreach (var (bin, joules) in later.Values)
+        {
+            Values[bin] = Values.GetValueOrDefault(bin) + joules;
+        }
+
+        Joules += later.Joules;
     }
 
     /// <summary>Linear power between two samples, integrated separately on each bin it touches.</summary>
@@ -311,6 +397,7 @@ internal sealed class BinAccumulator
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static long BinOf(long ticks, long binTicks)
     {
         var bin = Math.DivRem(ticks, binTicks, out var within);

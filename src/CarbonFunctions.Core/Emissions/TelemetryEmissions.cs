@@ -17,14 +17,14 @@ public sealed record TelemetryEnergy(TelemetryReadResult Read, EnergyProfile Pro
 /// </summary>
 public static class TelemetryEmissions
 {
-    /// <summary>Streams the file once and integrates its energy; bad content ends up in the problems.</summary>
+    /// <summary>Streams the file once (a large file on disk in parts side by side) and integrates its energy; bad content ends up in the problems.</summary>
     public static TelemetryEnergy Integrate(Stream telemetry, TelemetryReadOptions readOptions, EmissionsOptions options, string? node = null)
     {
         ArgumentNullException.ThrowIfNull(readOptions);
         ArgumentNullException.ThrowIfNull(options);
-        var integration = new TelemetryProblems(options.MaxProblems);
-        var integrator = new EnergyIntegrator(options.MaxGap, options.BinWidth, integration, options.MaxMissingIntervals);
+        var integrator = new EnergyIntegrator(options.MaxGap, options.BinWidth, new TelemetryProblems(options.MaxProblems), options.MaxMissingIntervals);
         var read = TelemetryReader.Read(telemetry, readOptions with { MaxProblems = options.MaxProblems }, integrator);
+        var integration = integrator.Problems;
         var (series, bins) = integrator.Series(node);
         var profile = JobEnergy.Combine([new EnergyShare("", series, bins)], options, integration);
         var merged = read.Problems.Concat(integration.First).Take(options.MaxProblems).ToList();

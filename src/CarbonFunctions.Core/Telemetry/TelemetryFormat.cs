@@ -50,6 +50,26 @@ public interface ITelemetrySink
     void EnergyCounter(string device, long utcTicks, double joules, long line);
 }
 
+/// <summary>
+/// A sink that can take a file in parts read side by side: each part after the first goes into a sink of its own
+/// (<see cref="NewPart"/>), and the parts are appended in file order, giving what this sink would have got from
+/// reading the file in one pass.
+/// </summary>
+public interface IMergeableTelemetrySink<TSink> : ITelemetrySink
+    where TSink : IMergeableTelemetrySink<TSink>
+{
+    /// <summary>An empty sink with the same settings and problems of its own, for a later part of the file.</summary>
+    TSink NewPart();
+
+    /// <summary>
+    /// Appends what <paramref name="next"/> received from the part of the file right after what this sink has
+    /// seen; its problems' lines count from that part's start, <paramref name="lineOffset"/> lines into the file.
+    /// False, and nothing changed, when the result would differ from one pass (the reader then reads that part
+    /// into this sink itself).
+    /// </summary>
+    bool TryAppend(TSink next, long lineOffset);
+}
+
 /// <summary>Collects the first problems with their line numbers and counts the rest.</summary>
 public sealed class TelemetryProblems
 {
@@ -70,6 +90,27 @@ public sealed class TelemetryProblems
 
     /// <summary>A field error: one value on a line is wrong (negative watts, an unreadable timestamp).</summary>
     public void AddField(long line, string field, string message) => Add(new TelemetryProblem(line, message) { Field = field });
+
+    /// <summary>
+    /// Adds the problems of a later part of the same file, found with lines counted from that part's start,
+    /// <paramref name="lineOffset"/> lines into the file: as if they had been found here, in the same order.
+    /// </summary>
+    public void Append(TelemetryProblems later, long lineOffset)
+    {
+        ArgumentNullException.ThrowIfNull(later);
+        foreach (var problem in later.First)
+        {
+            if (_first.Count == Keep)
+            {
+                break;
+            }
+
+            _first.Add(problem.Line > 0 ? problem with { Line = problem.Line + lineOffset } : problem);
+        }
+
+        Count += later.Count;
+        FieldErrors += later.FieldErrors;
+    }
 
     public void Add(TelemetryProblem problem)
     {

@@ -33,6 +33,15 @@ public sealed record TelemetryReadOptions
     /// <summary>Longest line accepted in line-based formats; longer ones (a NUL-padded tail) are refused.</summary>
     public int MaxLineLength { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// How many parts of a large file are read side by side (<see cref="TelemetryReader.Read{TSink}"/>): one per
+    /// processor, at most 8 (more add little against the memory bus and the merge); 1 reads in one pass.
+    /// </summary>
+    public int Parallelism { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 8);
+
+    /// <summary>Files smaller than this are read in one pass: starting threads costs more than it saves there.</summary>
+    public long ParallelMinBytes { get; init; } = 16 * 1024 * 1024;
+
     /// <summary>Resolves an IANA (or, where the OS knows it, Windows) zone id; null when unknown.</summary>
     public static TimeZoneInfo? FindZone(string? id)
     {

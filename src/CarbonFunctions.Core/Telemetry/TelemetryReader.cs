@@ -11,6 +11,33 @@ public static class TelemetryReader
 {
     private const int PeekBytes = 8 * 1024;
 
+    /// <summary>
+    /// <see cref="Read(Stream, TelemetryReadOptions, ITelemetrySink)"/> into a sink that can take parts: a file
+    /// (a seekable <see cref="FileStream"/>) of at least <see cref="TelemetryReadOptions.ParallelMinBytes"/> in
+    /// nvidia-smi / hl-smi CSV with timestamp and device columns is read in parts side by side
+    /// (<see cref="SmiCsvParts"/>), with the same result; anything else (blob streams, small files) in one pass.
+    /// </summary>
+    public static TelemetryReadResult Read<TSink>(Stream content, TelemetryReadOptions options, TSink sink)
+        where TSink : IMergeableTelemetrySink<TSink>
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sink);
+        if (content is FileStream { CanSeek: true } file && options.Parallelism > 1 && file.Length - file.Position >= options.ParallelMinBytes)
+        {
+            // Read by position: the stream's own position stays where it is for the one-pass read below.
+            var start = file.Position;
+            var prefix = new byte[PeekBytes];
+            var length = RandomAccess.Read(file.SafeFileHandle, prefix, start);
+            if (Detect(prefix.AsSpan(0, length)) == TelemetryFormat.NvidiaSmiCsv && SmiCsvReader.PartLayout(prefix.AsSpan(0, length), options) is var (layout, headerBytes))
+            {
+                return SmiCsvParts.Read(file.SafeFileHandle, start + headerBytes, layout, options, sink);
+            }
+        }
+
+        return Read(content, options, (ITelemetrySink)sink);
+    }
+
     public static TelemetryReadResult Read(Stream content, TelemetryReadOptions options, ITelemetrySink sink)
     {
         ArgumentNullException.ThrowIfNull(content);

@@ -5,7 +5,7 @@ namespace CarbonFunctions.Core.Telemetry;
 /// needing a seekable source) and remembers how the content ended: a file cut by <c>kill -9</c> ends
 /// without a newline or in NUL bytes, and its last line must not be trusted.
 /// </summary>
-internal sealed class TelemetryStream(Stream inner, byte[] prefix, int prefixLength) : Stream
+internal sealed class TelemetryStream(Stream inner, byte[] prefix, int prefixLength) : ForwardReadStream
 {
     private int _prefixPosition;
 
@@ -36,22 +36,6 @@ internal sealed class TelemetryStream(Stream inner, byte[] prefix, int prefixLen
     }
 
     public ReadOnlySpan<byte> Prefix => prefix.AsSpan(0, prefixLength);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -86,15 +70,6 @@ internal sealed class TelemetryStream(Stream inner, byte[] prefix, int prefixLen
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     private void Observe(ReadOnlySpan<byte> chunk)
     {

@@ -274,6 +274,8 @@ internal sealed class TelemetryValues(TimeZoneInfo zone)
     public static string FormatTicks(long utcTicks) =>
         new DateTimeOffset(utcTicks, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
+    // Once per sample (see SmiCsvReader.Flush).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private long ToUtcTicks(long localTicks)
     {
         if (_isUtc)

@@ -26,15 +26,22 @@ internal sealed class Utf8CsvRowReader
     private int _length;
     private bool _eof;
     private bool _started;
+    private readonly bool _fileStart;
     private int _lineStart;
     private int _lineLength;
     private int _located;
 
-    public Utf8CsvRowReader(Stream stream, int maxLineLength)
+    /// <param name="stream">The lines, from the file's start or (a part of a file read in parts) from a line's start.</param>
+    /// <param name="maxLineLength">Longer lines are reported and skipped.</param>
+    /// <param name="linesBefore">Lines of the file before the stream's first: line numbers count on from there.</param>
+    /// <param name="fileStart">The stream starts the file, so a byte order mark there is skipped (elsewhere it is content).</param>
+    public Utf8CsvRowReader(Stream stream, int maxLineLength, long linesBefore = 0, bool fileStart = true)
     {
         _stream = stream;
         _maxLineLength = maxLineLength;
         _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(BufferBytes, maxLineLength + 1));
+        RowNumber = linesBefore;
+        _fileStart = fileStart;
     }
 
     /// <summary>1-based number of the current line.</summary>
@@ -53,7 +60,7 @@ internal sealed class Utf8CsvRowReader
     public ReadOnlySpan<byte> Line => _buffer.AsSpan(_lineStart, _lineLength);
 
     /// <summary>Field <paramref name="index"/>; only fields up to the one given to <see cref="Read(int)"/> are located.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Field(int index)
     {
         if (index >= _located)
@@ -80,7 +87,11 @@ internal sealed class Utf8CsvRowReader
     {
         if (!_started)
         {
-            SkipByteOrderMark();
+            _started = true;
+            if (_fileStart)
+            {
+                SkipByteOrderMark();
+            }
         }
 
         TooLong = false;
@@ -135,7 +146,6 @@ internal sealed class Utf8CsvRowReader
 
     private void SkipByteOrderMark()
     {
-        _started = true;
         while (_length < 3 && !_eof)
         {
             Fill();
