@@ -18,9 +18,9 @@ internal static class ElasticSpeed
         var check = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 0;
         var w = new PlannerWorkload();
         var jobs = w.ElasticJobs.Take(count).ToList();
-        Console.WriteLine($"workload: {jobs.Count} elastic jobs x {PlannerWorkload.Regions} regions, trace {(w.TraceIsReal ? "WattTime CAISO_NORTH 2023-06" : "synthetic")}, load {Load()}");
+        Console.WriteLine($"workload: {jobs.Count} elastic jobs x {PlannerWorkload.Regions} regions, trace {(w.TraceIsReal ? "WattTime CAISO_NORTH 2023-06" : "synthetic")}, load {PlannerQuality.Load()}");
         _ = JobPlanner.Plan(jobs[0], w.Input(), w.Options);
-        var (ms, mb) = Measure(() =>
+        var (ms, mb) = PlannerQuality.Measure(() =>
         {
             foreach (var job in jobs)
             {
@@ -58,15 +58,4 @@ internal static class ElasticSpeed
 
         return 0;
     }
-
-    private static (double Ms, double Mb) Measure(Action action)
-    {
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var clock = Stopwatch.StartNew();
-        action();
-        return (clock.Elapsed.TotalMilliseconds, (GC.GetAllocatedBytesForCurrentThread() - before) / 1e6);
-    }
-
-    private static string Load() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 }
