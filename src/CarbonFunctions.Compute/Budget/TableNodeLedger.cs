@@ -131,10 +131,8 @@ public sealed class TableNodeLedger : INodeLedger, IDisposable
         {
             response = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, Row, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException error) when (error.Status == 404 && error.ErrorCode == "TableNotFound")
+        catch (RequestFailedException error) when (ForgetTableWhenMissing(error))
         {
-            // The table this ledger believed created is gone (seen under injected storage faults): create it next time.
-            _created = false;
             throw;
         }
 
@@ -164,14 +162,36 @@ public sealed class TableNodeLedger : INodeLedger, IDisposable
             ["Pools"] = next.Held.Count,
             ["MaxTotalNodes"] = MaxTotalNodes,
         };
-        if (etag == default)
+        try
         {
-            await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            if (etag == default)
+            {
+                await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
         }
-        else
+        catch (RequestFailedException error) when (ForgetTableWhenMissing(error))
         {
-            await _table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            throw;
         }
+    }
+
+    /// <summary>
+    /// An exception filter: a "table not found" means the table this ledger believed created is gone (seen under
+    /// injected storage faults), so the next change creates it again; the exception still propagates. A missing
+    /// table reads as an empty ledger, so the write is where it shows.
+    /// </summary>
+    private bool ForgetTableWhenMissing(RequestFailedException error)
+    {
+        if (error.Status == 404 && error.ErrorCode == "TableNotFound")
+        {
+            _created = false;
+        }
+
+        return false;
     }
 
     private async Task EnsureTableAsync(CancellationToken cancellationToken)

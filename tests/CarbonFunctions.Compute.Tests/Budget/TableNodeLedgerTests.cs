@@ -129,6 +129,22 @@ public sealed class TableNodeLedgerTests(AzuriteFixture azurite) : IClassFixture
     }
 
     [Fact]
+    public async Task A_ledger_whose_table_vanished_creates_it_again_on_the_next_change()
+    {
+        // Seen under injected storage faults: the table a ledger had created was gone, a missing table reads as an
+        // empty ledger, and every write then failed with "table not found" because the ledger still believed it there.
+        using var host = Host(8);
+        await host.RecordAsync("azure", "a", 2, CancellationToken.None);
+        await new TableServiceClient(azurite.ConnectionString).DeleteTableAsync(_table);
+
+        var lost = await Assert.ThrowsAsync<global::Azure.RequestFailedException>(() => host.RecordAsync("azure", "b", 3, CancellationToken.None));
+        await host.RecordAsync("azure", "b", 3, CancellationToken.None);
+
+        Assert.Equal("TableNotFound", lost.ErrorCode);
+        Assert.Equal(3, (await RowAsync()).GetInt32("TotalNodes"));
+    }
+
+    [Fact]
     public void An_invalid_table_name_is_refused_when_the_ledger_is_made()
     {
         var error = Assert.Throws<ArgumentException>(() =>
