@@ -12,6 +12,9 @@ internal sealed class PastWorkBound
     [ThreadStatic]
     private static PastWorkBound? current;
 
+    /// <summary>Twice the unit roundoff of a double: a generous bound on the relative error of one addition or product.</summary>
+    private const double Rounding = 2.3e-16;
+
     private double[] price = [];
     private int[] width = [];
     private int[] itemOf = [];
@@ -51,7 +54,7 @@ internal sealed class PastWorkBound
             previous[p] = p - 1;
         }
 
-        low = new Cursor(1, 0, 0);
+        low = new Cursor(1, 0, 0, 0);
         high = low;
     }
 
@@ -80,20 +83,22 @@ internal sealed class PastWorkBound
         var tail = items + 1;
         while (c.Taken > quanta)
         {
-            c = new Cursor(previous[c.Position], c.Taken - width[previous[c.Position]], c.Cost - (price[previous[c.Position]] * width[previous[c.Position]]));
+            var p = previous[c.Position];
+            c = c.Move(p, -width[p], price[p] * width[p]);
         }
 
         while (c.Position != tail && c.Taken + width[c.Position] <= quanta)
         {
-            c = new Cursor(next[c.Position], c.Taken + width[c.Position], c.Cost + (price[c.Position] * width[c.Position]));
+            c = c.Move(next[c.Position], width[c.Position], price[c.Position] * width[c.Position]);
         }
 
         if (c.Position == tail)
         {
-            return c.Taken == quanta ? Math.Max(0, c.Cost) : double.PositiveInfinity;
+            return c.Taken == quanta ? Math.Max(0, c.Cost - c.Error) : double.PositiveInfinity;
         }
 
-        return Math.Max(0, c.Cost + ((quanta - c.Taken) * price[c.Position]));
+        var part = (quanta - c.Taken) * price[c.Position];
+        return Math.Max(0, c.Cost + part - c.Error - (Rounding * (Math.Abs(c.Cost) + Math.Abs(part))));
     }
 
     /// <summary>The cheapest cost of <paramref name="quanta"/> quanta over every slot of the grid (call after <see cref="Reset"/>).</summary>
@@ -186,11 +191,23 @@ internal sealed class PastWorkBound
         previous = new int[size];
     }
 
-    /// <summary>A place in the price-ordered list: the quanta and cost of every item before <see cref="Position"/>.</summary>
-    private readonly record struct Cursor(int Position, long Taken, double Cost)
+    /// <summary>
+    /// A place in the price-ordered list: the quanta and cost of every item before <see cref="Position"/>, and a bound
+    /// on the rounding error the running sum has gathered. The sum goes up and down as the cursor moves and slots
+    /// leave, past costs of unknown time (1e9 an hour) too, so without the error bound a bound could come out above
+    /// the true cheapest cost by more than the programme's margin.
+    /// </summary>
+    private readonly record struct Cursor(int Position, long Taken, double Cost, double Error)
     {
+        /// <summary>To <paramref name="position"/>, with <paramref name="quanta"/> more (or fewer) quanta and their cost added (or taken off).</summary>
+        public Cursor Move(int position, long quanta, double cost)
+        {
+            var sum = quanta >= 0 ? Cost + cost : Cost - cost;
+            return new Cursor(position, Taken + quanta, sum, Error + (Rounding * (Math.Abs(Cost) + Math.Abs(cost) + Math.Abs(sum))));
+        }
+
         public Cursor Without(int p, PastWorkBound b) =>
-            p < Position ? new Cursor(Position, Taken - b.width[p], Cost - (b.price[p] * b.width[p]))
+            p < Position ? Move(Position, -b.width[p], b.price[p] * b.width[p])
             : p == Position ? this with { Position = b.next[p] }
             : this;
     }

@@ -7,7 +7,8 @@ namespace CarbonFunctions.Core.Tests.Planning;
 /// The bound-pruned elastic programme against the same programme over every state, on problems too large for
 /// brute force: daily valleys with noise (the shape of a marginal-emissions trace) and coarse steps with many exact
 /// ties, every combination of running / fresh / resumed job, overhead, minimum run, start-up allowance, node range
-/// and throughput curve. Pruning may only save time: the plan must be the very same, ties included.
+/// and throughput curve, some with a forecast that ends before the deadline (unknown time, priced at
+/// <see cref="SlotGrid.UnknownPenalty"/>). Pruning may only save time: the plan must be the very same, ties included.
 /// </summary>
 public sealed class ElasticPruningTests
 {
@@ -49,12 +50,13 @@ public sealed class ElasticPruningTests
                 Allowance: random.Next(0, 4) * Slot,
                 Margin: random.Next(0, 3) * Slot,
                 SlotTicks: Slot);
-            var timeline = Timeline.For(FiveMinute(values));
+            var known = random.Next(4) == 0 ? n * 2 / 3 : n;
+            var timeline = Timeline.For(FiveMinute(values[..known]));
 
             var pruned = ElasticPolicy.GridOptimum(context, timeline, out _, out _);
             var full = ElasticPolicy.GridOptimum(context, timeline, out _, out _, pruned: false);
 
-            var what = $"seed {seed} round {round}: n={n} ties={ties} curve [{string.Join(", ", curve)}] nodes {minNodes}-{maxNodes} {context}";
+            var what = $"seed {seed} round {round}: n={n} known={known} ties={ties} curve [{string.Join(", ", curve)}] nodes {minNodes}-{maxNodes} {context}";
             Assert.True((pruned is null) == (full is null), what);
             if (full is not null)
             {
