@@ -93,10 +93,10 @@ internal static class ElasticPolicy
     /// <remarks>
     /// Solved as a bound-pruned programme (see <see cref="Solve"/>): a pass keeps only states whose exact cost to
     /// go plus a lower bound on the cost so far stays within a limit, and its answer is the optimum whenever it
-    /// comes in under the limit with a margin. The first limit is a guess a little above the fractional lower
-    /// bound; a pass that finds a dearer plan is repeated with that plan's cost, one that finds none with a wider
-    /// guess, and after a dozen guesses with no limit at all, so the answer never depends on the guess (only the
-    /// time does). <paramref name="pruned"/> false solves every state, for the tests that compare the two.
+    /// comes in under the limit with a margin. The first limit is a guess a little above the larger of the
+    /// fractional bound and the Lagrangian dual; a pass that finds a dearer plan is repeated with that plan's cost,
+    /// one that finds none with a wider guess, and after a dozen guesses with no limit at all, so the answer never
+    /// depends on the guess (only the time does). <paramref name="pruned"/> false solves every state, for the tests that compare the two.
     /// </remarks>
     internal static int[]? GridOptimum(PlanContext c, Timeline t, out SlotGrid grid, out double[] cost, bool pruned = true)
     {
@@ -177,8 +177,9 @@ internal static class ElasticPolicy
 
     /// <summary>
     /// One pass of the backward programme over slots × (phase, quanta left), keeping at each slot edge only the
-    /// band of work-left values x whose cost to go (exact: this programme's own value) plus the cheapest cost of
-    /// the work done before the edge (<see cref="PastWorkBound"/>) is within <paramref name="limit"/>. A state on
+    /// band of work-left values x whose cost to go (exact: this programme's own value) plus a lower bound on the
+    /// cost of the work done before the edge (the larger of <see cref="PastWorkBound"/> and
+    /// <see cref="ReducedCostBound"/>) is within <paramref name="limit"/>. A state on
     /// an optimal path (or on a plan tied with it) always passes, and so do all states after it, so the values on
     /// those paths and every choice between them are exactly those of the full programme: the same plan, ties
     /// included. The levels go to this thread's <see cref="Scratch.Levels"/>; false (value +∞) when no plan
@@ -321,9 +322,10 @@ internal static class ElasticPolicy
         }
 
         // The larger of the two lower bounds on the cost so far counts: the fractional one is tight in how much
-        // work was done, the Lagrangian one in how it was split into runs.
+        // work was done, the Lagrangian one in how it was split into runs. need0 − x is negative after a resume whose
+        // overhead exceeds the work before it; the Lagrangian bound holds for it as it is (clamping it would not).
         bool Beyond(Layer layer, int edge, int x, PastWorkBound.Edge side) =>
-            layer.Least(x, pad) + Math.Max(past.Cheapest(need0 - x, side), reduced.At(edge, Math.Max(0, need0 - x))) > limit;
+            layer.Least(x, pad) + Math.Max(past.Cheapest(need0 - x, side), reduced.At(edge, need0 - x)) > limit;
 
         var levels = s.Levels;
         levels.AsSpan(0, n).Clear();

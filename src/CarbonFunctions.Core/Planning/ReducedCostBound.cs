@@ -39,7 +39,10 @@ internal sealed class ReducedCostBound
         return b;
     }
 
-    /// <summary>The bound at edge <paramref name="edge"/> for <paramref name="quanta"/> quanta done (−∞ where none holds).</summary>
+    /// <summary>
+    /// The bound at edge <paramref name="edge"/> for a state with need0 − x = <paramref name="quanta"/> (negative when
+    /// resume overheads still owed exceed the work done; the bound holds either way).
+    /// </summary>
     public double At(int edge, int quanta)
     {
         var best = double.NegativeInfinity;

@@ -38,7 +38,7 @@ public sealed class ElasticPruningTests
                 Now: T0.UtcTicks,
                 Deadline: T0.UtcTicks + (n * Slot),
                 RunTime: random.Next(1, n / 3) * Slot,
-                Overhead: random.Next(0, 3) * Slot,
+                Overhead: random.Next(0, 5) * Slot,
                 FirstSegmentFree: running || random.Next(3) > 0,
                 Running: running,
                 MinNodes: minNodes,
