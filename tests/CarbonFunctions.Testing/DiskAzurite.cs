@@ -42,15 +42,31 @@ public sealed class DiskAzurite : IAsyncDisposable
         return azurite;
     }
 
-    /// <summary>Starts it (again) on its location; it must be stopped.</summary>
+    /// <summary>Starts it (again) on its location, on fresh ports if another process took one first; it must be stopped.</summary>
     public async Task StartAgainAsync(TimeSpan? timeout = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnFreePortsAsync(timeout);
+                return;
+            }
+            catch (PortTakenException) when (attempt < AzuriteProcess.PortAttempts)
+            {
+                // A port was free when chosen and taken before Azurite bound it (tests start several at once).
+            }
+        }
+    }
+
+    private async Task StartOnFreePortsAsync(TimeSpan? timeout)
     {
         if (_process is { HasExited: false })
         {
             throw new InvalidOperationException("Azurite is still running");
         }
 
-        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
+        var (blob, queue, table) = AzuriteProcess.FreePorts();
         var start = new ProcessStartInfo(_executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[]
         {
@@ -67,19 +83,26 @@ public sealed class DiskAzurite : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Log(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        Starts++;
 
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
         while (!(await ListeningAsync(blob) && await ListeningAsync(queue) && await ListeningAsync(table)))
         {
             if (_process.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"Azurite on {Location} did not start listening: {Output}");
+                var message = $"Azurite on {Location} did not start listening: {Output}";
+                if (!_process.HasExited)
+                {
+                    _process.Kill(entireProcessTree: true);
+                    await _process.WaitForExitAsync();
+                }
+
+                throw AzuriteProcess.LostAPort(Output) ? new PortTakenException(message) : new InvalidOperationException(message);
             }
 
             await Task.Delay(100);
         }
 
+        Starts++;
         ConnectionString =
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AzuriteProcess.DevelopmentAccountKey + ";" +
             $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
@@ -144,13 +167,6 @@ public sealed class DiskAzurite : IAsyncDisposable
     }
 
     private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<bool> ListeningAsync(int port)
     {

@@ -53,16 +53,55 @@ public sealed class AzuriteProcess : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Starts Azurite in memory on three free loopback ports and waits until all three listen.</summary>
-    public static async Task<AzuriteProcess> StartAsync(string? executable = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    /// <summary>How many times a start is tried on fresh ports when another process took one of them first.</summary>
+    public const int PortAttempts = 4;
+
+    /// <summary>
+    /// Starts Azurite in memory on three free loopback ports and waits until all three listen;
+    /// <paramref name="choosePorts"/> (for tests) picks the ports of each attempt instead of <see cref="FreePorts"/>.
+    /// </summary>
+    public static async Task<AzuriteProcess> StartAsync(string? executable = null, TimeSpan? timeout = null, Func<(int Blob, int Queue, int Table)>? choosePorts = null, CancellationToken cancellationToken = default)
     {
         executable ??= FindExecutable(AppContext.BaseDirectory) ?? FindExecutable(Directory.GetCurrentDirectory())
             ?? throw new InvalidOperationException(
                 "Azurite is not installed: run 'npm ci' in the repository root (package.json pins it), or use ./run.sh, which does.");
 
-        var blob = FreePort();
-        var queue = FreePort();
-        var table = FreePort();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnPortsAsync(executable, (choosePorts ?? FreePorts)(), timeout, cancellationToken);
+            }
+            catch (PortTakenException) when (attempt < PortAttempts)
+            {
+                // A port was free when chosen and taken before Azurite bound it (tests start several at once).
+            }
+        }
+    }
+
+    /// <summary>
+    /// Three distinct free loopback ports: all three listeners are held open together while the ports are chosen,
+    /// so the system cannot hand out one port twice. Another process may still take one before Azurite binds it.
+    /// </summary>
+    public static (int Blob, int Queue, int Table) FreePorts()
+    {
+        using var blob = new TcpListener(IPAddress.Loopback, 0);
+        using var queue = new TcpListener(IPAddress.Loopback, 0);
+        using var table = new TcpListener(IPAddress.Loopback, 0);
+        blob.Start();
+        queue.Start();
+        table.Start();
+        return (Port(blob), Port(queue), Port(table));
+
+        static int Port(TcpListener listener) => ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Whether Azurite's output says it exited because a port was in use.</summary>
+    public static bool LostAPort(string output) => output.Contains("EADDRINUSE", StringComparison.Ordinal);
+
+    private static async Task<AzuriteProcess> StartOnPortsAsync(string executable, (int Blob, int Queue, int Table) ports, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var (blob, queue, table) = ports;
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -101,7 +140,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
                 }
 
                 await azurite.DisposeAsync();
-                throw new InvalidOperationException($"Azurite did not start listening on {blob}/{queue}/{table}: {log}");
+                var message = $"Azurite did not start listening on {blob}/{queue}/{table}: {log}";
+                throw LostAPort(log) ? new PortTakenException(message) : new InvalidOperationException(message);
             }
 
             await Task.Delay(100, cancellationToken);
@@ -132,12 +172,6 @@ public sealed class AzuriteProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<bool> Listening(int port)
     {
@@ -153,3 +187,6 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>Azurite could not bind a port chosen as free: another process took it first; a retry on fresh ports helps.</summary>
+public sealed class PortTakenException(string message) : InvalidOperationException(message);
