@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using CarbonFunctions.Storage.Azurite;
 
@@ -85,7 +83,7 @@ public sealed class DiskAzurite : IAsyncDisposable
         _process.BeginErrorReadLine();
 
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
-        while (!(await ListeningAsync(blob) && await ListeningAsync(queue) && await ListeningAsync(table)))
+        while (!AzuriteProcess.ListeningOn(Output, blob, queue, table))
         {
             if (_process.HasExited || DateTime.UtcNow > deadline)
             {
@@ -167,18 +165,4 @@ public sealed class DiskAzurite : IAsyncDisposable
     }
 
     private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private static async Task<bool> ListeningAsync(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

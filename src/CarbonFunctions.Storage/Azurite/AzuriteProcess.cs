@@ -129,7 +129,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
         // Generous: on a loaded 2-core CI machine Node.js can take tens of seconds to bind.
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
-        while (!(await Listening(blob) && await Listening(queue) && await Listening(table)))
+        while (!ListeningOn(Snapshot(output), blob, queue, table))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
@@ -172,18 +172,18 @@ public sealed class AzuriteProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>
+    /// Whether Azurite says all three services listen on the ports it was given. Its own words, not a connection:
+    /// another process holding one of the ports would accept a connection too.
+    /// </summary>
+    public static bool ListeningOn(string output, int blob, int queue, int table) =>
+        new[] { blob, queue, table }.All(port => output.Contains($"successfully listening at http://127.0.0.1:{port}", StringComparison.Ordinal));
 
-    private static async Task<bool> Listening(int port)
+    private static string Snapshot(StringBuilder output)
     {
-        try
+        lock (output)
         {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
+            return output.ToString();
         }
     }
 }
