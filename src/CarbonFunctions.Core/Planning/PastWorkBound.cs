@@ -115,35 +115,19 @@ internal sealed class PastWorkBound
     private void Build(ReadOnlySpan<double> cost, int[] work, int[] nodes)
     {
         // The hull of (0, 0) and (quanta, nodes) of every size: segments of rising nodes per quantum.
-        Span<int> widths = stackalloc int[work.Length];
-        Span<double> slopes = stackalloc double[work.Length];
-        hullSize = 0;
-        int atWork = 0, atNodes = 0;
-        while (true)
+        Span<double> quanta = stackalloc double[work.Length];
+        for (var i = 0; i < work.Length; i++)
         {
-            var best = double.PositiveInfinity;
-            int toWork = 0, toNodes = 0;
-            for (var i = 0; i < work.Length; i++)
-            {
-                if (work[i] > atWork)
-                {
-                    var slope = (nodes[i] - atNodes) / (double)(work[i] - atWork);
-                    if (slope < best || (slope == best && work[i] > toWork))
-                    {
-                        (best, toWork, toNodes) = (slope, work[i], nodes[i]);
-                    }
-                }
-            }
+            quanta[i] = work[i];
+        }
 
-            if (double.IsPositiveInfinity(best))
-            {
-                break;
-            }
-
-            widths[hullSize] = toWork - atWork;
-            slopes[hullSize] = best;
-            hullSize++;
-            (atWork, atNodes) = (toWork, toNodes);
+        Span<double> hullWidths = stackalloc double[work.Length];
+        Span<double> slopes = stackalloc double[work.Length];
+        hullSize = ThroughputHull.Segments(quanta, nodes, hullWidths, slopes);
+        Span<int> widths = stackalloc int[hullSize];
+        for (var j = 0; j < hullSize; j++)
+        {
+            widths[j] = (int)Math.Round(hullWidths[j]); // differences of whole quanta
         }
 
         items = cost.Length * hullSize;

@@ -8,7 +8,8 @@ namespace CarbonFunctions.Core.Planning;
 /// over every feasible schedule of the slots before b; H comes from a forward programme over slots × (run and pause
 /// phases) with no work dimension, O(slots × (minimum run + minimum pause)) per price. The price that maximises
 /// the whole grid's bound H_n(λ) + λ·need0 (the Lagrangian dual, concave in λ) is found by golden-section search
-/// above the fractional optimum's marginal price, and a few prices around it are kept; the best of them counts.
+/// between 0.9 and 1.6 times the fractional optimum's marginal price, and a few prices around it are kept; the best
+/// of them counts.
 /// </summary>
 internal sealed class ReducedCostBound
 {
@@ -23,7 +24,7 @@ internal sealed class ReducedCostBound
     private int edges;
 
     /// <summary>The prices λ (per quantum) the bound was built for.</summary>
-    public double[] Prices { get; } = new double[PriceFactors.Length];
+    private readonly double[] prices = new double[PriceFactors.Length];
 
     /// <summary>The best bound on the whole grid's cost among the prices kept (the dual near its maximum).</summary>
     public double Dual { get; private set; }
@@ -46,9 +47,9 @@ internal sealed class ReducedCostBound
     public double At(int edge, int quanta)
     {
         var best = double.NegativeInfinity;
-        for (var i = 0; i < Prices.Length; i++)
+        for (var i = 0; i < prices.Length; i++)
         {
-            best = Math.Max(best, least[(i * edges) + edge] + (Prices[i] * quanta));
+            best = Math.Max(best, least[(i * edges) + edge] + (prices[i] * quanta));
         }
 
         return best;
@@ -99,8 +100,8 @@ internal sealed class ReducedCostBound
         Dual = double.NegativeInfinity;
         for (var i = 0; i < PriceFactors.Length; i++)
         {
-            Prices[i] = centre * PriceFactors[i];
-            Dual = Math.Max(Dual, DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, Prices[i], least.AsSpan(i * edges, edges)));
+            prices[i] = centre * PriceFactors[i];
+            Dual = Math.Max(Dual, DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, prices[i], least.AsSpan(i * edges, edges)));
         }
     }
 

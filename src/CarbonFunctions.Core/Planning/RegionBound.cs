@@ -66,36 +66,21 @@ internal static class RegionBound
         var cost = Costs(grid, t);
 
         // Hull of (0, 0) and (work per slot relative to min nodes, nodes) for every size: segments of rising cost per work.
-        var hull = new List<(double Width, double Slope)>();
-        double atWork = 0, atNodes = 0;
+        var sizes = c.MaxNodes - c.MinNodes + 1;
+        Span<double> work = stackalloc double[sizes];
+        Span<int> nodes = stackalloc int[sizes];
         var minThroughput = c.Throughput(c.MinNodes);
-        while (true)
+        for (var i = 0; i < sizes; i++)
         {
-            var best = double.PositiveInfinity;
-            double toWork = 0, toNodes = 0;
-            for (var nodes = c.MinNodes; nodes <= c.MaxNodes; nodes++)
-            {
-                var work = c.Throughput(nodes) / minThroughput;
-                if (work > atWork + 1e-12)
-                {
-                    var slope = (nodes - atNodes) / (work - atWork);
-                    if (slope < best || (slope == best && work > toWork))
-                    {
-                        (best, toWork, toNodes) = (slope, work, nodes);
-                    }
-                }
-            }
-
-            if (double.IsPositiveInfinity(best))
-            {
-                break;
-            }
-
-            hull.Add((toWork - atWork, best));
-            (atWork, atNodes) = (toWork, toNodes);
+            nodes[i] = c.MinNodes + i;
+            work[i] = c.Throughput(nodes[i]) / minThroughput;
         }
 
-        var count = n * hull.Count;
+        Span<double> hullWidths = stackalloc double[sizes];
+        Span<double> hullSlopes = stackalloc double[sizes];
+        var hullSize = ThroughputHull.Segments(work, nodes, hullWidths, hullSlopes);
+
+        var count = n * hullSize;
         if (prices is null || prices.Length < count)
         {
             prices = new double[Math.Max(count, 2 * (prices?.Length ?? 0))];
@@ -104,10 +89,10 @@ internal static class RegionBound
 
         for (var s = 0; s < n; s++)
         {
-            for (var j = 0; j < hull.Count; j++)
+            for (var j = 0; j < hullSize; j++)
             {
-                prices[(s * hull.Count) + j] = cost[s] * hull[j].Slope;
-                widths![(s * hull.Count) + j] = hull[j].Width;
+                prices[(s * hullSize) + j] = cost[s] * hullSlopes[j];
+                widths![(s * hullSize) + j] = hullWidths[j];
             }
         }
 
