@@ -17,7 +17,8 @@ internal sealed class PastWorkBound
 
     private double[] price = [];
     private int[] width = [];
-    private int[] itemOf = [];
+    private double[] sortedCost = [];
+    private int[] slotOf = [];
     private int[] positionOf = [];
     private int[] next = [];
     private int[] previous = [];
@@ -130,26 +131,26 @@ internal sealed class PastWorkBound
             widths[j] = (int)Math.Round(hullWidths[j]); // differences of whole quanta
         }
 
-        items = cost.Length * hullSize;
-        Grow(items);
-        for (var s = 0; s < cost.Length; s++)
+        // Price order: the slots sorted by cost once, their hull segments merged (every slot has the same slopes).
+        var n = cost.Length;
+        items = n * hullSize;
+        Grow(items, n);
+        cost.CopyTo(sortedCost);
+        for (var s = 0; s < n; s++)
         {
-            for (var j = 0; j < hullSize; j++)
-            {
-                price[s * hullSize + j] = cost[s] * slopes[j];
-                itemOf[s * hullSize + j] = s * hullSize + j;
-            }
+            slotOf[s] = s;
         }
 
-        Array.Sort(price, itemOf, 0, items);
+        Array.Sort(sortedCost, slotOf, 0, n);
+        Span<int> heads = stackalloc int[hullSize];
+        var order = new ThroughputHull.PriceOrder(sortedCost.AsSpan(0, n), slopes[..hullSize], heads);
 
         // Positions 1..items in price order; 0 and items + 1 are the ends of the list.
-        for (var p = items; p >= 1; p--)
+        for (var p = 1; order.Next(out var rank, out var j, out var itemPrice); p++)
         {
-            price[p] = price[p - 1];
-            var item = itemOf[p - 1];
-            width[p] = widths[item % hullSize];
-            positionOf[item] = p;
+            price[p] = itemPrice;
+            width[p] = widths[j];
+            positionOf[(slotOf[rank] * hullSize) + j] = p;
         }
 
         width[0] = 0;
@@ -159,8 +160,14 @@ internal sealed class PastWorkBound
         Reset();
     }
 
-    private void Grow(int count)
+    private void Grow(int count, int slots)
     {
+        if (sortedCost.Length < slots)
+        {
+            sortedCost = new double[Math.Max(slots, 2 * sortedCost.Length)];
+            slotOf = new int[sortedCost.Length];
+        }
+
         if (price.Length >= count + 2)
         {
             return;
@@ -169,7 +176,6 @@ internal sealed class PastWorkBound
         var size = Math.Max(count + 2, 2 * price.Length);
         price = new double[size];
         width = new int[size];
-        itemOf = new int[size];
         positionOf = new int[size];
         next = new int[size];
         previous = new int[size];

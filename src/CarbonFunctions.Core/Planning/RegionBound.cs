@@ -11,12 +11,6 @@ internal static class RegionBound
     [ThreadStatic]
     private static double[]? scratch;
 
-    [ThreadStatic]
-    private static double[]? prices;
-
-    [ThreadStatic]
-    private static double[]? widths;
-
     /// <summary>The bound for an exact policy (grams at the job's node power), or −∞ where none holds.</summary>
     public static double For(string policy, PlanContext c, Timeline t) =>
         c.WattsPerNode / 1000 * (policy == "elastic" ? Elastic(c, t) : SuspendResume(c, t));
@@ -80,29 +74,16 @@ internal static class RegionBound
         Span<double> hullSlopes = stackalloc double[sizes];
         var hullSize = ThroughputHull.Segments(work, nodes, hullWidths, hullSlopes);
 
-        var count = n * hullSize;
-        if (prices is null || prices.Length < count)
-        {
-            prices = new double[Math.Max(count, 2 * (prices?.Length ?? 0))];
-            widths = new double[prices.Length];
-        }
-
-        for (var s = 0; s < n; s++)
-        {
-            for (var j = 0; j < hullSize; j++)
-            {
-                prices[(s * hullSize) + j] = cost[s] * hullSlopes[j];
-                widths![(s * hullSize) + j] = hullWidths[j];
-            }
-        }
-
-        Array.Sort(prices, widths, 0, count);
+        // Cheapest first along the hull: the slots sorted by cost once, their segments merged in price order.
+        Array.Sort(cost, 0, n);
+        Span<int> heads = stackalloc int[hullSize];
+        var order = new ThroughputHull.PriceOrder(cost.AsSpan(0, n), hullSlopes[..hullSize], heads);
         var left = c.RunTime / (double)grid.Length;
         double total = 0;
-        for (var i = 0; i < count && left > 0; i++)
+        while (left > 0 && order.Next(out _, out var segment, out var price))
         {
-            var take = Math.Min(widths![i], left);
-            total += take * prices[i];
+            var take = Math.Min(hullWidths[segment], left);
+            total += take * price;
             left -= take;
         }
 

@@ -42,4 +42,47 @@ internal static class ThroughputHull
             (atWork, atNodes) = (toWork, toNodes);
         }
     }
+
+    /// <summary>
+    /// Every (slot, segment) pair in ascending price, cost × slope, for slots given in ascending cost. Every slot has
+    /// the same segments, so this merges one cost-ordered list per segment in O(slots × segments) instead of sorting
+    /// all slots × segments prices; equal prices come lower segment first.
+    /// </summary>
+    public ref struct PriceOrder
+    {
+        private readonly ReadOnlySpan<double> sortedCosts;
+        private readonly ReadOnlySpan<double> slopes;
+        private readonly Span<int> heads;
+
+        /// <param name="sortedCosts">The slots' costs in ascending order.</param>
+        /// <param name="slopes">The hull's slopes (<see cref="Segments"/>).</param>
+        /// <param name="heads">Room for one position per segment.</param>
+        public PriceOrder(ReadOnlySpan<double> sortedCosts, ReadOnlySpan<double> slopes, Span<int> heads)
+        {
+            this.sortedCosts = sortedCosts;
+            this.slopes = slopes;
+            this.heads = heads[..slopes.Length];
+            this.heads.Clear();
+        }
+
+        /// <summary>The next pair: the slot's rank in <c>sortedCosts</c>, the segment and the price; false after the last.</summary>
+        public bool Next(out int rank, out int segment, out double price)
+        {
+            (segment, price) = (-1, double.PositiveInfinity);
+            for (var j = 0; j < slopes.Length; j++)
+            {
+                if (heads[j] < sortedCosts.Length)
+                {
+                    var p = sortedCosts[heads[j]] * slopes[j];
+                    if (segment < 0 || p < price)
+                    {
+                        (segment, price) = (j, p);
+                    }
+                }
+            }
+
+            rank = segment < 0 ? -1 : heads[segment]++;
+            return segment >= 0;
+        }
+    }
 }
