@@ -16,7 +16,8 @@ namespace CarbonFunctions.Core.Planning;
 /// size's throughput ratio whole (a curve given to one decimal needs Q = 10); a curve that no Q up to 20
 /// fits is rounded down, so a plan never does less work than it promises. Backward dynamic programming
 /// over slots × (phase, quanta left), O(slots × sizes × (minimum run + 1) × quanta) in the worst case; each
-/// pass keeps only the band of quanta-left values that can still lead to a plan within a limit, which leaves
+/// pass keeps only the band of quanta-left values that can still lead to a plan within a limit and skips the
+/// slots that no such plan runs (most of a window whose valleys are far cheaper than the rest), which leaves
 /// the plan exactly as the full programme makes it (<see cref="GridOptimum"/>). See docs/BENCHMARKS.md
 /// (Planning) for the speed and for when CarbonScaler's greedy is already optimal.
 /// </remarks>
@@ -139,14 +140,26 @@ internal static class ElasticPolicy
             Top: need0 + (c.FirstSegmentFree ? o : 0),
             Running: c.Running,
             MinNodes: c.MinNodes);
-        var past = PastWorkBound.For(cost.AsSpan(0, n), work, nodes);
-        var lower = past.CheapestOfAll(need0);
+        // The fractional bound (work bought cheapest first along the throughput hull) and its marginal price, where
+        // the search for the Lagrangian dual starts.
+        Span<double> quanta = stackalloc double[work.Length];
+        for (var i = 0; i < work.Length; i++)
+        {
+            quanta[i] = work[i];
+        }
+
+        Span<double> widths = stackalloc double[work.Length];
+        Span<double> slopes = stackalloc double[work.Length];
+        var hull = ThroughputHull.Segments(quanta, nodes, widths, slopes);
+        var sorted = Scratch.Current.SortedFor(n);
+        cost.AsSpan(0, n).CopyTo(sorted);
+        var lower = ThroughputHull.Fill(sorted.AsSpan(0, n), widths[..hull], slopes[..hull], need0, out var price);
         if (double.IsPositiveInfinity(lower))
         {
             return false; // even the relaxation cannot fit the work into the window
         }
 
-        var reduced = ReducedCostBound.For(cost.AsSpan(0, n), work, nodes, need0, o, p.MinRun, p.MinPause, c.Running, past.MarginalPrice(need0));
+        var reduced = ReducedCostBound.For(cost.AsSpan(0, n), work, nodes, need0, o, p.MinRun, p.MinPause, c.Running, price);
         lower = Math.Max(lower, reduced.Dual);
 
         // Guess upwards from the lower bound: a pass that finds nothing proves the optimum lies above its limit,
@@ -156,8 +169,7 @@ internal static class ElasticPolicy
         var limit = pruned ? lower + step : double.PositiveInfinity;
         for (var attempt = 1; ; attempt++)
         {
-            past.Reset();
-            var found = Solve(p, past, reduced, limit, out var value);
+            var found = Solve(p, reduced, limit, out var value);
             if (found && (double.IsPositiveInfinity(limit) || (value * (1 + LimitMargin)) + LimitMargin <= limit))
             {
                 return true;
@@ -178,14 +190,14 @@ internal static class ElasticPolicy
     /// <summary>
     /// One pass of the backward programme over slots × (phase, quanta left), keeping at each slot edge only the
     /// band of work-left values x whose cost to go (exact: this programme's own value) plus a lower bound on the
-    /// cost of the work done before the edge (the larger of <see cref="PastWorkBound"/> and
-    /// <see cref="ReducedCostBound"/>) is within <paramref name="limit"/>. A state on
-    /// an optimal path (or on a plan tied with it) always passes, and so do all states after it, so the values on
-    /// those paths and every choice between them are exactly those of the full programme: the same plan, ties
-    /// included. The levels go to this thread's <see cref="Scratch.Levels"/>; false (value +∞) when no plan
-    /// within the limit exists.
+    /// cost of the work done before the edge (<see cref="ReducedCostBound.At"/>) is within <paramref name="limit"/>,
+    /// and crossing every stretch of slots that no plan within the limit runs (<see cref="ReducedCostBound.RunBound"/>)
+    /// in one step, since only pauses cross it. A state on an optimal path (or on a plan tied with it) always passes,
+    /// and so do all states after it, so the values on those paths and every choice between them are exactly those
+    /// of the full programme: the same plan, ties included. The levels go to this thread's
+    /// <see cref="Scratch.Levels"/>; false (value +∞) when no plan within the limit exists.
     /// </summary>
-    private static bool Solve(Programme p, PastWorkBound past, ReducedCostBound reduced, double limit, out double value)
+    private static bool Solve(Programme p, ReducedCostBound reduced, double limit, out double value)
     {
         var (n, cost, work, nodes, need0, o, minRun, minPause, top) = (p.Slots, p.Cost, p.Work, p.Nodes, p.Need, p.Overhead, p.MinRun, p.MinPause, p.Top);
         var span = top + 1;
@@ -215,99 +227,117 @@ internal static class ElasticPolicy
         value = double.PositiveInfinity;
         for (var b = n - 1; b >= stop; b--)
         {
-            past.Remove(b);
-            var cb = cost[b];
-            var empty = cur.Lo > cur.Hi;
-            var cl = empty ? 1 : Math.Max(0, cur.Lo - o);
-            var ch = empty ? 0 : Math.Min(top, cur.Hi + maxWork);
-            var width = Math.Max(0, ch - cl + 1);
-            var choice = s.Choices(used + 1 + ((minRun + 1) * width));
-            (rowBase[b], rowFrom[b], rowWidth[b]) = (used, cl, width);
-            var row = used + 1 - cl; // row + (r * width) + x: the choice of run phase r at x
-            used += 1 + ((minRun + 1) * width);
-            next.ClearOutside(cl, ch, pad);
-            for (var r = 0; r < minRun; r++)
+            if (reduced.RunBound(b) > limit)
             {
-                var capped = r == minRun - 1;
-                var onward = cur.Run[Math.Min(r + 1, minRun - 1)];
-                var target = next.Run[r];
-                var from = Math.Max(capped ? 1 : 0, cl);
-                DpKernels.BestSize(onward, pad, 0, cb, nodes, work, from, ch, target, pad, choice, row + (r * width));
-                if (capped)
+                // A stretch of slots that no plan within the limit runs: only pauses cross it.
+                var first = b;
+                while (first > stop && reduced.RunBound(first - 1) > limit)
                 {
-                    if (cl == 0)
-                    {
-                        target[pad] = 0;
-                        choice[row + (r * width)] = 0;
-                    }
+                    first--;
+                }
 
-                    var idleFirst = cur.Idle[0];
-                    for (var x = Math.Max(1, cl); x <= ch; x++)
+                rowWidth.AsSpan(first, b - first + 1).Fill(-1); // no choices: the trace pauses there
+
+                next.PauseAcross(cur, b - first + 1, o, pad);
+                b = first;
+            }
+            else
+            {
+                // One slot of the programme: next (edge b) from cur (edge b + 1), its band [Lo, Hi] before narrowing.
+                var cb = cost[b];
+                var empty = cur.Lo > cur.Hi;
+                var cl = empty ? 1 : Math.Max(0, cur.Lo - o);
+                var ch = empty ? 0 : Math.Min(top, cur.Hi + maxWork);
+                var width = Math.Max(0, ch - cl + 1);
+                var choice = s.Choices(used + 1 + ((minRun + 1) * width));
+                (rowBase[b], rowFrom[b], rowWidth[b]) = (used, cl, width);
+                var row = used + 1 - cl; // row + (r * width) + x: the choice of run phase r at x
+                used += 1 + ((minRun + 1) * width);
+                next.ClearOutside(cl, ch, pad);
+                for (var r = 0; r < minRun; r++)
+                {
+                    var capped = r == minRun - 1;
+                    var onward = cur.Run[Math.Min(r + 1, minRun - 1)];
+                    var target = next.Run[r];
+                    var from = Math.Max(capped ? 1 : 0, cl);
+                    DpKernels.BestSize(onward, pad, 0, cb, nodes, work, from, ch, target, pad, choice, row + (r * width));
+                    if (capped)
                     {
-                        var go = target[pad + x];
-                        var pause = idleFirst[x];
-                        if (!(go <= pause + DpKernels.Tolerance(pause)))
+                        if (cl == 0)
                         {
-                            target[pad + x] = pause;
-                            choice[row + (r * width) + x] = 0;
+                            target[pad] = 0;
+                            choice[row + (r * width)] = 0;
+                        }
+
+                        var idleFirst = cur.Idle[0];
+                        for (var x = Math.Max(1, cl); x <= ch; x++)
+                        {
+                            var go = target[pad + x];
+                            var pause = idleFirst[x];
+                            if (!(go <= pause + DpKernels.Tolerance(pause)))
+                            {
+                                target[pad + x] = pause;
+                                choice[row + (r * width) + x] = 0;
+                            }
                         }
                     }
+
+                    if (cl == 0)
+                    {
+                        target.AsSpan(0, pad).Fill(target[pad]);
+                    }
                 }
 
+                if (cl <= ch)
+                {
+                    for (var j = 0; j < minPause - 1; j++)
+                    {
+                        cur.Idle[j + 1].AsSpan(cl, ch - cl + 1).CopyTo(next.Idle[j].AsSpan(cl));
+                    }
+                }
+
+                var waitRow = row + (minRun * width);
+                var waiting = cur.Idle[minPause - 1];
+                var fresh = next.Idle[minPause - 1];
                 if (cl == 0)
                 {
-                    target.AsSpan(0, pad).Fill(target[pad]);
+                    fresh[0] = double.PositiveInfinity;
                 }
-            }
 
-            if (cl <= ch)
-            {
-                for (var j = 0; j < minPause - 1; j++)
+                var firstStart = Math.Max(1, cl);
+                var lastStart = Math.Min(startTop, ch);
+                DpKernels.BestSize(cur.Run[0], pad, o, cb, nodes, work, firstStart, lastStart, startValue, 0, startSize, 0);
+                for (var x = firstStart; x <= ch; x++)
                 {
-                    cur.Idle[j + 1].AsSpan(cl, ch - cl + 1).CopyTo(next.Idle[j].AsSpan(cl));
+                    var wait = waiting[x];
+                    var go = x <= lastStart ? startValue[x] : double.PositiveInfinity;
+                    var starts = go <= wait + DpKernels.Tolerance(wait);
+                    fresh[x] = starts ? go : wait;
+                    choice[waitRow + x] = starts && x <= lastStart ? startSize[x] : (byte)0;
                 }
-            }
 
-            var waitRow = row + (minRun * width);
-            var waiting = cur.Idle[minPause - 1];
-            var fresh = next.Idle[minPause - 1];
-            if (cl == 0)
-            {
-                fresh[0] = double.PositiveInfinity;
+                DpKernels.BestSize(cur.Run[0], pad, 0, cb, nodes, work, need0, need0, startValue, 0, startSize, 0);
+                var (begin, first) = (startValue[need0], startSize[need0]);
+                var begins = begin <= cur.NotStarted + DpKernels.Tolerance(cur.NotStarted);
+                next.NotStarted = begins ? begin : cur.NotStarted;
+                choice[rowBase[b]] = begins ? first : (byte)0;
+                (next.Lo, next.Hi) = cl <= ch ? (cl, ch) : (1, 0);
             }
-
-            var firstStart = Math.Max(1, cl);
-            var lastStart = Math.Min(startTop, ch);
-            DpKernels.BestSize(cur.Run[0], pad, o, cb, nodes, work, firstStart, lastStart, startValue, 0, startSize, 0);
-            for (var x = firstStart; x <= ch; x++)
-            {
-                var wait = waiting[x];
-                var go = x <= lastStart ? startValue[x] : double.PositiveInfinity;
-                var starts = go <= wait + DpKernels.Tolerance(wait);
-                fresh[x] = starts ? go : wait;
-                choice[waitRow + x] = starts && x <= lastStart ? startSize[x] : (byte)0;
-            }
-
-            DpKernels.BestSize(cur.Run[0], pad, 0, cb, nodes, work, need0, need0, startValue, 0, startSize, 0);
-            var (begin, first) = (startValue[need0], startSize[need0]);
-            var begins = begin <= cur.NotStarted + DpKernels.Tolerance(cur.NotStarted);
-            next.NotStarted = begins ? begin : cur.NotStarted;
-            choice[rowBase[b]] = begins ? first : (byte)0;
 
             // Narrow the band from both ends to the states that can still come in under the limit.
-            var (lo, hi) = (cl, ch);
-            while (lo <= hi && Beyond(next, b, lo, PastWorkBound.Edge.Low))
+            var (lo, hi) = (next.Lo, next.Hi);
+            while (lo <= hi && Beyond(next, b, lo))
             {
                 lo++;
             }
 
-            while (hi >= lo && Beyond(next, b, hi, PastWorkBound.Edge.High))
+            while (hi >= lo && Beyond(next, b, hi))
             {
                 hi--;
             }
 
-            next.Clear(cl, lo - 1, pad);
-            next.Clear(Math.Max(hi + 1, lo), ch, pad);
+            next.Clear(next.Lo, lo - 1, pad);
+            next.Clear(Math.Max(hi + 1, lo), next.Hi, pad);
             (next.Lo, next.Hi) = lo <= hi ? (lo, hi) : (1, 0);
             if (next.NotStarted > limit)
             {
@@ -321,11 +351,10 @@ internal static class ElasticPolicy
             }
         }
 
-        // The larger of the two lower bounds on the cost so far counts: the fractional one is tight in how much
-        // work was done, the Lagrangian one in how it was split into runs. need0 − x is negative after a resume whose
-        // overhead exceeds the work before it; the Lagrangian bound holds for it as it is (clamping it would not).
-        bool Beyond(Layer layer, int edge, int x, PastWorkBound.Edge side) =>
-            layer.Least(x, pad) + Math.Max(past.Cheapest(need0 - x, side), reduced.At(edge, need0 - x)) > limit;
+
+        // need0 − x is negative after a resume whose overhead exceeds the work before it; the Lagrangian bound holds
+        // for it as it is (clamping it would not).
+        bool Beyond(Layer layer, int edge, int x) => layer.Least(x, pad) + reduced.At(edge, need0 - x) > limit;
 
         var levels = s.Levels;
         levels.AsSpan(0, n).Clear();
@@ -369,6 +398,12 @@ internal static class ElasticPolicy
             if (phase == 2 && length < minPause)
             {
                 length++;
+                continue;
+            }
+
+            if (width < 0)
+            {
+                (phase, length) = phase == 1 ? (2, 1) : (phase, length);
                 continue;
             }
 
@@ -542,6 +577,48 @@ internal static class ElasticPolicy
             return least;
         }
 
+        /// <summary>
+        /// This layer (at edge b) from <paramref name="after"/> (at edge b + <paramref name="slots"/>) across slots that
+        /// every plan within the limit pauses: runs shorter than the minimum cannot go on, a run long enough pauses (or
+        /// has ended, with no work left), pauses lengthen, and nothing starts. Work left is unchanged; the band is the
+        /// later one's, with x = 0 where a run could end here with its work done (as one slot of the programme has it).
+        /// </summary>
+        public void PauseAcross(Layer after, int slots, int overhead, int pad)
+        {
+            var empty = after.Lo > after.Hi;
+            var (from, to) = empty ? (1, 0) : (after.Lo <= overhead ? 0 : after.Lo, after.Hi);
+            ClearOutside(from, to, pad);
+            var minRun = Run.Length;
+            var minPause = Idle.Length;
+            if (from <= to)
+            {
+                var width = to - from + 1;
+                for (var r = 0; r < minRun - 1; r++)
+                {
+                    Run[r].AsSpan(pad + from, width).Fill(double.PositiveInfinity);
+                    if (from == 0)
+                    {
+                        Run[r].AsSpan(0, pad).Fill(double.PositiveInfinity);
+                    }
+                }
+
+                var capped = Run[minRun - 1];
+                after.Idle[Math.Min(slots - 1, minPause - 1)].AsSpan(from, width).CopyTo(capped.AsSpan(pad + from));
+                if (from == 0)
+                {
+                    capped.AsSpan(0, pad + 1).Clear(); // done: nothing more to pay
+                }
+
+                for (var j = 0; j < minPause; j++)
+                {
+                    after.Idle[Math.Min(j + slots, minPause - 1)].AsSpan(from, width).CopyTo(Idle[j].AsSpan(from));
+                }
+            }
+
+            NotStarted = after.NotStarted;
+            (Lo, Hi) = (from, to);
+        }
+
         /// <summary>Sets every entry of the current band that lies outside [from, to] to +∞ (before the layer is rewritten there).</summary>
         public void ClearOutside(int from, int to, int pad)
         {
@@ -643,6 +720,11 @@ internal static class ElasticPolicy
 
         /// <summary>The give-back's options (rate, slot, whether it ends the last run early).</summary>
         public List<(double Rate, int Slot, bool End)> Options { get; } = [];
+
+        /// <summary>A copy of the slot costs to reorder (the fractional bound sorts the cheapest).</summary>
+        public double[] Sorted { get; private set; } = [];
+
+        public double[] SortedFor(int n) => Sorted = Grow(Sorted, n);
 
         /// <summary>The cost buffer grown to <paramref name="n"/> slots (the levels with it).</summary>
         public double[] ForSlots(int n)

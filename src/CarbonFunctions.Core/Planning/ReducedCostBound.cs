@@ -2,14 +2,14 @@ namespace CarbonFunctions.Core.Planning;
 
 /// <summary>
 /// A Lagrangian lower bound on what the work done before a slot edge cost, one that knows what the fractional
-/// bound (<see cref="PastWorkBound"/>) ignores: whole slots, the minimum run, the minimum pause and the resume
-/// overhead. For a price λ per quantum, any plan that has x of its need0 quanta left at edge b cost at least
+/// bound (<see cref="ThroughputHull.Fill"/>) ignores: whole slots, the minimum run, the minimum pause and the resume
+/// overhead; and, from the same prices, a lower bound on every plan that runs a given slot. For a price λ per quantum, any plan that has x of its need0 quanta left at edge b cost at least
 /// H_b(λ) + λ·(need0 − x), where H_b(λ) is the least of Σ (nodes × cost − λ × quanta) + λ × overhead per resume
 /// over every feasible schedule of the slots before b; H comes from a forward programme over slots × (run and pause
 /// phases) with no work dimension, O(slots × (minimum run + minimum pause)) per price. The price that maximises
 /// the whole grid's bound H_n(λ) + λ·need0 (the Lagrangian dual, concave in λ) is found by golden-section search
-/// between 0.9 and 1.6 times the fractional optimum's marginal price, and a few prices around it are kept; the best
-/// of them counts.
+/// between 0.9 and 1.6 times the fractional optimum's marginal price (three steps: a rougher maximum only loosens
+/// the bound, and every step is a pass over the grid), and a few prices around it are kept; the best of them counts.
 /// </summary>
 internal sealed class ReducedCostBound
 {
@@ -21,6 +21,8 @@ internal sealed class ReducedCostBound
     private double[] least = [];
     private double[] run = [];
     private double[] pause = [];
+    private double[] togo = [];
+    private double[] runBound = [];
     private int edges;
 
     /// <summary>The prices λ (per quantum) the bound was built for.</summary>
@@ -78,7 +80,7 @@ internal sealed class ReducedCostBound
             double x1 = d - (Golden * (d - a)), x2 = a + (Golden * (d - a));
             double f1 = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, x1, scratch);
             double f2 = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, x2, scratch);
-            for (var step = 0; step < 10; step++)
+            for (var step = 0; step < 3; step++)
             {
                 if (f1 < f2)
                 {
@@ -98,11 +100,126 @@ internal sealed class ReducedCostBound
         }
 
         Dual = double.NegativeInfinity;
+        var best = centre;
         for (var i = 0; i < PriceFactors.Length; i++)
         {
             prices[i] = centre * PriceFactors[i];
-            Dual = Math.Max(Dual, DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, prices[i], least.AsSpan(i * edges, edges)));
+            var dual = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, prices[i], least.AsSpan(i * edges, edges));
+            if (dual > Dual)
+            {
+                (Dual, best) = (dual, prices[i]);
+            }
         }
+
+        RunBounds(cost, work, nodes, need, overhead, minRun, minPause, running, best);
+    }
+
+    /// <summary>
+    /// A lower bound on the cost of any plan that runs slot <paramref name="slot"/> (at any size): a slot whose bound
+    /// exceeds a pass's limit is paused in every plan within it.
+    /// </summary>
+    public double RunBound(int slot) => runBound[slot];
+
+    /// <summary>
+    /// The least Lagrangian cost of a schedule that runs each slot, at price λ: a forward pass (cost of the slots
+    /// before, per state) meets a backward one (cost of the slots after, per state) at the slot's run transitions.
+    /// States per edge: 0 not started, 1 + i running i + 1 slots, 1 + minRun + j paused j + 1 slots (the last of each
+    /// kind: at least the minimum). A schedule may end in any state but a run shorter than the minimum.
+    /// </summary>
+    private void RunBounds(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running, double lambda)
+    {
+        var n = cost.Length;
+        var states = 1 + minRun + minPause;
+        var (runCap, pause0, pauseCap) = (minRun, 1 + minRun, minRun + minPause);
+        var resume = overhead * lambda;
+        var inf = double.PositiveInfinity;
+        if (togo.Length < (n + 2) * states)
+        {
+            togo = new double[Math.Max((n + 2) * states, 2 * togo.Length)];
+        }
+
+        runBound = runBound.Length >= n ? runBound : new double[Math.Max(n, 2 * runBound.Length)];
+
+        // Backward: togo[b * states + s] = the least cost of slots b.. from state s at edge b.
+        var end = togo.AsSpan(n * states, states);
+        end.Clear();
+        end[1..runCap].Fill(inf);
+        for (var b = n - 1; b >= 0; b--)
+        {
+            var slot = SlotPrice(cost[b], work, nodes, lambda);
+            var after = togo.AsSpan((b + 1) * states, states);
+            var here = togo.AsSpan(b * states, states);
+            var start = slot + after[1];
+            here[0] = Math.Min(after[0], start);
+            for (var i = 1; i < runCap; i++)
+            {
+                here[i] = slot + after[i + 1];
+            }
+
+            here[runCap] = Math.Min(slot + after[runCap], after[pause0]);
+            for (var j = pause0; j < pauseCap; j++)
+            {
+                here[j] = after[j + 1];
+            }
+
+            here[pauseCap] = Math.Min(after[pauseCap], resume + start);
+        }
+
+        // Forward, meeting the backward values at every slot's run transitions.
+        var ahead = togo.AsSpan((n + 1) * states, states); // the forward values at the current edge
+        ahead.Fill(inf);
+        ahead[0] = running ? inf : 0;
+        for (var b = 0; b < n; b++)
+        {
+            var slot = SlotPrice(cost[b], work, nodes, lambda);
+            var after = togo.AsSpan((b + 1) * states, states);
+            var fresh = Math.Min(ahead[0], ahead[pauseCap] + resume);
+            var bound = fresh + after[1];
+            for (var i = 1; i <= runCap; i++)
+            {
+                bound = Math.Min(bound, ahead[i] + after[Math.Min(i + 1, runCap)]);
+            }
+
+            if (b == 0 && running)
+            {
+                bound = after[runCap]; // a running pool's stretch already lasts the minimum run
+            }
+
+            runBound[b] = bound + slot + (lambda * need);
+
+            // Move the forward values over slot b (in place, from the last phase down).
+            var ran = ahead[runCap];
+            var settled = Math.Min(ahead[pauseCap], minPause == 1 ? ran : ahead[pauseCap - 1]);
+            for (var j = pauseCap; j > pause0; j--)
+            {
+                ahead[j] = j == pauseCap ? settled : ahead[j - 1];
+            }
+
+            ahead[pause0] = minPause == 1 ? settled : ran;
+            var longest = Math.Min(ran, minRun == 1 ? fresh : ahead[runCap - 1]);
+            for (var i = runCap; i > 1; i--)
+            {
+                ahead[i] = i == runCap ? longest + slot : ahead[i - 1] + slot;
+            }
+
+            ahead[1] = minRun == 1 ? longest + slot : fresh + slot;
+            if (b == 0 && running)
+            {
+                ahead.Fill(inf);
+                ahead[runCap] = slot;
+            }
+        }
+    }
+
+    private static double SlotPrice(double cost, int[] work, int[] nodes, double lambda)
+    {
+        var slot = double.PositiveInfinity;
+        for (var k = 0; k < work.Length; k++)
+        {
+            slot = Math.Min(slot, (nodes[k] * cost) - (lambda * work[k]));
+        }
+
+        return slot;
     }
 
     /// <summary>Fills <paramref name="output"/> with H_b(λ) for every edge and returns the whole grid's bound H_n(λ) + λ·need.</summary>

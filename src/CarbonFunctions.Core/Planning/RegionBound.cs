@@ -34,7 +34,7 @@ internal static class RegionBound
         }
 
         // After the selection, cost[0..whole) holds the `whole` cheapest slots and the cheapest of the rest is the next one.
-        Select(cost, n, whole);
+        ThroughputHull.SelectCheapest(cost.AsSpan(0, n), whole);
         var next = double.PositiveInfinity;
         for (var i = whole; i < n; i++)
         {
@@ -74,20 +74,7 @@ internal static class RegionBound
         Span<double> hullSlopes = stackalloc double[sizes];
         var hullSize = ThroughputHull.Segments(work, nodes, hullWidths, hullSlopes);
 
-        // Cheapest first along the hull: the slots sorted by cost once, their segments merged in price order.
-        Array.Sort(cost, 0, n);
-        Span<int> heads = stackalloc int[hullSize];
-        var order = new ThroughputHull.PriceOrder(cost.AsSpan(0, n), hullSlopes[..hullSize], heads);
-        var left = c.RunTime / (double)grid.Length;
-        double total = 0;
-        while (left > 0 && order.Next(out _, out var segment, out var price))
-        {
-            var take = Math.Min(hullWidths[segment], left);
-            total += take * price;
-            left -= take;
-        }
-
-        return left > 1e-9 ? double.PositiveInfinity : total;
+        return ThroughputHull.Fill(cost.AsSpan(0, n), hullWidths[..hullSize], hullSlopes[..hullSize], c.RunTime / (double)grid.Length, out _);
     }
 
     private static double[] Costs(SlotGrid grid, Timeline t)
@@ -107,52 +94,4 @@ internal static class RegionBound
 
         return total;
     }
-
-    /// <summary>Quickselect: reorders a[0..n) so that a[0..k) are the k smallest (in any order).</summary>
-    private static void Select(double[] a, int n, int k)
-    {
-        var left = 0;
-        var right = n - 1;
-        while (k > 0 && left < right)
-        {
-            var pivot = Median(a[left], a[(left + right) >>> 1], a[right]);
-            var i = left;
-            var j = right;
-            while (i <= j)
-            {
-                while (a[i] < pivot)
-                {
-                    i++;
-                }
-
-                while (a[j] > pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (a[i], a[j]) = (a[j], a[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            // Now a[left..j] ≤ pivot ≤ a[i..right], and anything between equals the pivot: keep the side holding the boundary k.
-            if (k <= j + 1)
-            {
-                right = j;
-            }
-            else if (k >= i)
-            {
-                left = i;
-            }
-            else
-            {
-                return;
-            }
-        }
-    }
-
-    private static double Median(double a, double b, double c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
 }

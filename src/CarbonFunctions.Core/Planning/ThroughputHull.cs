@@ -44,6 +44,46 @@ internal static class ThroughputHull
     }
 
     /// <summary>
+    /// The cheapest cost of <paramref name="amount"/> work filled along the hull over slots of the given costs (the
+    /// fractional knapsack), and the price of its last unit (<paramref name="marginal"/>, NaN for none); +∞ when the
+    /// slots hold less. Reorders <paramref name="costs"/>.
+    /// </summary>
+    /// <remarks>
+    /// Every slot the fill touches has its first segment taken whole but perhaps the last, so it touches at most
+    /// amount / first width of the cheapest slots: only those are sorted (after a selection), not the window.
+    /// </remarks>
+    public static double Fill(Span<double> costs, ReadOnlySpan<double> widths, ReadOnlySpan<double> slopes, double amount, out double marginal)
+    {
+        marginal = double.NaN;
+        var n = costs.Length;
+        if (amount <= 0 || widths.Length == 0)
+        {
+            return amount <= 0 ? 0 : double.PositiveInfinity;
+        }
+
+        var touched = (int)Math.Min(n, Math.Ceiling((amount / widths[0]) + 1e-9) + 1);
+        if (touched < n)
+        {
+            SelectCheapest(costs, touched);
+        }
+
+        costs[..touched].Sort();
+        Span<int> heads = stackalloc int[slopes.Length];
+        var order = new PriceOrder(costs[..touched], slopes, heads);
+        var left = amount;
+        double total = 0;
+        while (left > 1e-9 && order.Next(out _, out var segment, out var price))
+        {
+            var take = Math.Min(widths[segment], left);
+            total += take * price;
+            left -= take;
+            marginal = price;
+        }
+
+        return left > 1e-9 ? double.PositiveInfinity : total;
+    }
+
+    /// <summary>
     /// Every (slot, segment) pair in ascending price, cost × slope, for slots given in ascending cost. Every slot has
     /// the same segments, so this merges one cost-ordered list per segment in O(slots × segments) instead of sorting
     /// all slots × segments prices; equal prices come lower segment first.
@@ -85,4 +125,52 @@ internal static class ThroughputHull
             return segment >= 0;
         }
     }
+
+    /// <summary>Quickselect: reorders <paramref name="a"/> so that a[0..k) are its k smallest (in any order).</summary>
+    public static void SelectCheapest(Span<double> a, int k)
+    {
+        var left = 0;
+        var right = a.Length - 1;
+        while (k > 0 && left < right)
+        {
+            var pivot = Median(a[left], a[(left + right) >>> 1], a[right]);
+            var i = left;
+            var j = right;
+            while (i <= j)
+            {
+                while (a[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (a[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            // Now a[left..j] ≤ pivot ≤ a[i..right], and anything between equals the pivot: keep the side holding the boundary k.
+            if (k <= j + 1)
+            {
+                right = j;
+            }
+            else if (k >= i)
+            {
+                left = i;
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    private static double Median(double a, double b, double c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
 }

@@ -102,6 +102,63 @@ public sealed class ExactPlanningTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void The_run_bound_of_a_slot_never_exceeds_the_cheapest_plan_that_runs_it(int seed)
+    {
+        // The elastic programme skips slots whose bound exceeds its limit; a bound above a plan that runs the slot
+        // would lose that plan.
+        double[][] curves = [[1, 2, 3], [1, 1.5, 1.8], [1, 1.9, 2.7]];
+        var random = new Random(seed);
+        var excluded = 0;
+        for (var round = 0; round < 20; round++)
+        {
+            var n = random.Next(3, 8);
+            var values = Enumerable.Range(0, n).Select(_ => (double)(10 * random.Next(1, 9))).ToArray();
+            var curve = curves[random.Next(curves.Length)];
+            var q = curve[1] == 2 ? 1 : 10;
+            int[] work = [.. curve.Select(c => (int)Math.Round(c * q))];
+            int[] nodes = [1, 2, 3];
+            var need = random.Next(1, n) * q;
+            var overhead = random.Next(0, 2);
+            var minRun = random.Next(1, 3);
+            var minPause = random.Next(1, 3);
+            double[] widths = new double[3], slopes = new double[3];
+            var hull = ThroughputHull.Segments([.. work.Select(w => (double)w)], nodes, widths, slopes);
+            _ = ThroughputHull.Fill([.. values], widths.AsSpan(0, hull), slopes.AsSpan(0, hull), need, out var price);
+            var bound = ReducedCostBound.For(values, work, nodes, need, overhead * q, minRun, minPause, running: false, price);
+
+            var cheapest = Enumerable.Repeat(double.PositiveInfinity, n).ToArray();
+            var levels = new int[n];
+            for (var code = 0; code < (int)Math.Pow(4, n); code++)
+            {
+                for (int i = 0, rest = code; i < n; i++, rest /= 4)
+                {
+                    levels[i] = rest % 4;
+                }
+
+                if (Feasible(levels, need / q, overhead, minRun, minPause, q, l => l == 0 ? 0 : work[l - 1]))
+                {
+                    var cost = levels.Select((l, i) => l * values[i]).Sum();
+                    for (var b = 0; b < n; b++)
+                    {
+                        cheapest[b] = levels[b] > 0 ? Math.Min(cheapest[b], cost) : cheapest[b];
+                    }
+                }
+            }
+
+            var optimum = cheapest.Min();
+            for (var b = 0; b < n; b++)
+            {
+                var what = $"seed {seed} round {round} slot {b}: [{string.Join(", ", values)}] curve [{string.Join(", ", curve)}] W={need} O={overhead} M={minRun} P={minPause}";
+                Assert.True(bound.RunBound(b) <= cheapest[b] + 1e-9, what + $": bound {bound.RunBound(b)} above {cheapest[b]}");
+                excluded += bound.RunBound(b) > optimum + 1e-9 ? 1 : 0;
+            }
+        }
+
+        Assert.True(excluded > 0, "the bound never excluded a slot from the optimum's limit");
+    }
+
     [Fact]
     public void A_one_hour_overhead_takes_the_single_long_valley_over_many_short_ones()
     {
