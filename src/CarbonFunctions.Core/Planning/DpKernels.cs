@@ -142,6 +142,45 @@ internal static class DpKernels
     }
 
     /// <summary>
+    /// For x in [from, to]: keep the option go[goAt + x] (its choice goChoice[goChoiceAt + x]) unless
+    /// other[otherAt + x] is cheaper beyond the tie tolerance, which then gives its value and choice 0; the result goes to
+    /// value[valueAt + x] and choice[choiceAt + x] (which may be the option's own arrays).
+    /// </summary>
+    public static void GoOrOther(double[] go, int goAt, byte[] goChoice, int goChoiceAt, double[] other, int otherAt, double[] value, int valueAt, byte[] choice, int choiceAt, int from, int to)
+    {
+        var x = from;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            ref var g = ref MemoryMarshal.GetArrayDataReference(go);
+            ref var a = ref MemoryMarshal.GetArrayDataReference(other);
+            ref var v = ref MemoryMarshal.GetArrayDataReference(value);
+            var one = Vector512<double>.One;
+            var rel = Vector512.Create(Relative);
+            for (; x + 7 <= to; x += 8)
+            {
+                var option = Vector512.LoadUnsafe(ref g, (nuint)(goAt + x));
+                var alternative = Vector512.LoadUnsafe(ref a, (nuint)(otherAt + x));
+                var keep = Vector512.LessThanOrEqual(option, alternative + (rel * Vector512.Max(one, Vector512.Abs(alternative))));
+                Vector512.ConditionalSelect(keep, option, alternative).StoreUnsafe(ref v, (nuint)(valueAt + x));
+
+                // 0xFF where the option stays, 0 where the other wins: one mask for the eight choice bytes.
+                var mask = Avx512F.ConvertToVector128Byte(keep.AsInt64()).AsUInt64().ToScalar();
+                var picks = Unsafe.ReadUnaligned<ulong>(ref goChoice[goChoiceAt + x]);
+                Unsafe.WriteUnaligned(ref choice[choiceAt + x], picks & mask);
+            }
+        }
+
+        for (; x <= to; x++)
+        {
+            var option = go[goAt + x];
+            var alternative = other[otherAt + x];
+            var keep = option <= alternative + Tolerance(alternative);
+            choice[choiceAt + x] = keep ? goChoice[goChoiceAt + x] : (byte)0;
+            value[valueAt + x] = keep ? option : alternative;
+        }
+    }
+
+    /// <summary>
     /// Elastic: for x in [from, to], the cheapest pool size for one slot of cost <paramref name="cb"/> with x + shift
     /// quanta left: value[x + valueOffset] = min over sizes of nodes × cb + onward[pad + x + shift − work] and
     /// size[x + sizeOffset] = that size, 1-based; larger sizes win ties. <paramref name="onward"/> holds `pad`

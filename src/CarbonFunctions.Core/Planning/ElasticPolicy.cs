@@ -269,17 +269,8 @@ internal static class ElasticPolicy
                             choice[row + (r * width)] = 0;
                         }
 
-                        var idleFirst = cur.Idle[0];
-                        for (var x = Math.Max(1, cl); x <= ch; x++)
-                        {
-                            var go = target[pad + x];
-                            var pause = idleFirst[x];
-                            if (!(go <= pause + DpKernels.Tolerance(pause)))
-                            {
-                                target[pad + x] = pause;
-                                choice[row + (r * width) + x] = 0;
-                            }
-                        }
+                        var at = row + (r * width);
+                        DpKernels.GoOrOther(target, pad, choice, at, cur.Idle[0], 0, target, pad, choice, at, Math.Max(1, cl), ch);
                     }
 
                     if (cl == 0)
@@ -307,13 +298,12 @@ internal static class ElasticPolicy
                 var firstStart = Math.Max(1, cl);
                 var lastStart = Math.Min(startTop, ch);
                 DpKernels.BestSize(cur.Run[0], pad, o, cb, nodes, work, firstStart, lastStart, startValue, 0, startSize, 0);
-                for (var x = firstStart; x <= ch; x++)
+                DpKernels.GoOrOther(startValue, 0, startSize, 0, waiting, 0, fresh, 0, choice, waitRow, firstStart, lastStart);
+                var late = Math.Max(firstStart, lastStart + 1); // too little room for the overhead: these can only wait
+                if (late <= ch)
                 {
-                    var wait = waiting[x];
-                    var go = x <= lastStart ? startValue[x] : double.PositiveInfinity;
-                    var starts = go <= wait + DpKernels.Tolerance(wait);
-                    fresh[x] = starts ? go : wait;
-                    choice[waitRow + x] = starts && x <= lastStart ? startSize[x] : (byte)0;
+                    waiting.AsSpan(late, ch - late + 1).CopyTo(fresh.AsSpan(late));
+                    choice.AsSpan(waitRow + late, ch - late + 1).Clear();
                 }
 
                 DpKernels.BestSize(cur.Run[0], pad, 0, cb, nodes, work, need0, need0, startValue, 0, startSize, 0);

@@ -3,42 +3,47 @@ namespace CarbonFunctions.Core.Planning;
 /// <summary>
 /// A Lagrangian lower bound on what the work done before a slot edge cost, one that knows what the fractional
 /// bound (<see cref="ThroughputHull.Fill"/>) ignores: whole slots, the minimum run, the minimum pause and the resume
-/// overhead; and, from the same prices, a lower bound on every plan that runs a given slot. For a price λ per quantum, any plan that has x of its need0 quanta left at edge b cost at least
-/// H_b(λ) + λ·(need0 − x), where H_b(λ) is the least of Σ (nodes × cost − λ × quanta) + λ × overhead per resume
-/// over every feasible schedule of the slots before b; H comes from a forward programme over slots × (run and pause
-/// phases) with no work dimension, O(slots × (minimum run + minimum pause)) per price. The price that maximises
-/// the whole grid's bound H_n(λ) + λ·need0 (the Lagrangian dual, concave in λ) is found by golden-section search
-/// between 0.9 and 1.6 times the fractional optimum's marginal price (three steps: a rougher maximum only loosens
-/// the bound, and every step is a pass over the grid), and a few prices around it are kept; the best of them counts.
+/// overhead; and, from the same prices, a lower bound on every plan that runs a given slot.
 /// </summary>
+/// <remarks>
+/// For a price λ per quantum, any plan that has x of its need0 quanta left at edge b cost at least
+/// H_b(λ) + λ·(need0 − x), where H_b(λ) is the least of Σ (nodes × cost − λ × quanta) + λ × overhead per resume over
+/// every feasible schedule of the slots before b; H comes from a forward programme over slots × (run and pause
+/// phases) with no work dimension, O(slots × (minimum run + minimum pause)) per price. The whole grid's bound
+/// L(λ) = H_n(λ) + λ·need0 (the Lagrangian dual) is concave and piecewise linear in λ, with slope need0 minus the
+/// credited work of the cheapest schedule; its maximum is found by cutting planes (the next price is where the
+/// tangents at the two ends of the bracket meet), which lands on a kink in a few passes. Every price tried is kept:
+/// they lie around the maximum, and for each state the best of them counts.
+/// </remarks>
 internal sealed class ReducedCostBound
 {
+    /// <summary>Passes over the grid the search may make (each price tried is kept for <see cref="At"/>).</summary>
+    private const int MaxPrices = 7;
+
     [ThreadStatic]
     private static ReducedCostBound? current;
 
-    private static readonly double[] PriceFactors = [0.98, 1.0, 1.01, 1.02, 1.04, 1.07];
-
+    private readonly double[] prices = new double[MaxPrices];
     private double[] least = [];
-    private double[] run = [];
-    private double[] pause = [];
+    private double[] values = [];
+    private double[] credits = [];
     private double[] togo = [];
     private double[] runBound = [];
     private int edges;
+    private int kept;
 
-    /// <summary>The prices λ (per quantum) the bound was built for.</summary>
-    private readonly double[] prices = new double[PriceFactors.Length];
-
-    /// <summary>The best bound on the whole grid's cost among the prices kept (the dual near its maximum).</summary>
+    /// <summary>The best bound on the whole grid's cost among the prices kept (the dual at or near its maximum).</summary>
     public double Dual { get; private set; }
 
     /// <summary>
     /// Builds the bound for one grid (slot costs per node, quanta and nodes per size, overhead in quanta, minimum run
-    /// and pause in slots, whether the first slot is a running pool's) around the marginal price <paramref name="price"/>.
+    /// and pause in slots, whether the first slot is a running pool's), starting from the marginal price
+    /// <paramref name="price"/> of the fractional bound.
     /// </summary>
     public static ReducedCostBound For(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running, double price)
     {
         var b = current ??= new ReducedCostBound();
-        b.Build(cost, work, nodes, need, overhead, minRun, minPause, running, price);
+        b.Build(new Grid(cost, work, nodes, need, overhead, minRun, minPause, running), price);
         return b;
     }
 
@@ -49,69 +54,12 @@ internal sealed class ReducedCostBound
     public double At(int edge, int quanta)
     {
         var best = double.NegativeInfinity;
-        for (var i = 0; i < prices.Length; i++)
+        for (var i = 0; i < kept; i++)
         {
             best = Math.Max(best, least[(i * edges) + edge] + (prices[i] * quanta));
         }
 
         return best;
-    }
-
-    private void Build(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running, double price)
-    {
-        var n = cost.Length;
-        edges = n + 1;
-        if (least.Length < (PriceFactors.Length + 1) * edges)
-        {
-            least = new double[Math.Max((PriceFactors.Length + 1) * edges, 2 * least.Length)];
-        }
-
-        run = run.Length >= minRun ? run : new double[minRun];
-        pause = pause.Length >= minPause ? pause : new double[minPause];
-        var scratch = least.AsSpan(PriceFactors.Length * edges, edges);
-
-        // Golden-section search for the dual's maximum between 0.9 and 1.6 times the fractional marginal price (the
-        // runs' structure only makes work dearer, so the maximum lies at or above it).
-        var centre = double.IsFinite(price) && price > 0 ? price : 0;
-        if (centre > 0)
-        {
-            const double Golden = 0.6180339887498949;
-            double a = 0.9 * centre, d = 1.6 * centre;
-            double x1 = d - (Golden * (d - a)), x2 = a + (Golden * (d - a));
-            double f1 = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, x1, scratch);
-            double f2 = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, x2, scratch);
-            for (var step = 0; step < 3; step++)
-            {
-                if (f1 < f2)
-                {
-                    (a, x1, f1) = (x1, x2, f2);
-                    x2 = a + (Golden * (d - a));
-                    f2 = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, x2, scratch);
-                }
-                else
-                {
-                    (d, x2, f2) = (x2, x1, f1);
-                    x1 = d - (Golden * (d - a));
-                    f1 = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, x1, scratch);
-                }
-            }
-
-            centre = f1 >= f2 ? x1 : x2;
-        }
-
-        Dual = double.NegativeInfinity;
-        var best = centre;
-        for (var i = 0; i < PriceFactors.Length; i++)
-        {
-            prices[i] = centre * PriceFactors[i];
-            var dual = DualAt(cost, work, nodes, need, overhead, minRun, minPause, running, prices[i], least.AsSpan(i * edges, edges));
-            if (dual > Dual)
-            {
-                (Dual, best) = (dual, prices[i]);
-            }
-        }
-
-        RunBounds(cost, work, nodes, need, overhead, minRun, minPause, running, best);
     }
 
     /// <summary>
@@ -120,22 +68,128 @@ internal sealed class ReducedCostBound
     /// </summary>
     public double RunBound(int slot) => runBound[slot];
 
-    /// <summary>
-    /// The least Lagrangian cost of a schedule that runs each slot, at price λ: a forward pass (cost of the slots
-    /// before, per state) meets a backward one (cost of the slots after, per state) at the slot's run transitions.
-    /// States per edge: 0 not started, 1 + i running i + 1 slots, 1 + minRun + j paused j + 1 slots (the last of each
-    /// kind: at least the minimum). A schedule may end in any state but a run shorter than the minimum.
-    /// </summary>
-    private void RunBounds(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running, double lambda)
+    private void Build(Grid g, double price)
     {
-        var n = cost.Length;
-        var states = 1 + minRun + minPause;
-        var (runCap, pause0, pauseCap) = (minRun, 1 + minRun, minRun + minPause);
-        var resume = overhead * lambda;
-        var inf = double.PositiveInfinity;
-        if (togo.Length < (n + 2) * states)
+        var n = g.Cost.Length;
+        edges = n + 1;
+        if (least.Length < MaxPrices * edges)
         {
-            togo = new double[Math.Max((n + 2) * states, 2 * togo.Length)];
+            least = new double[Math.Max(MaxPrices * edges, 2 * least.Length)];
+        }
+
+        values = values.Length >= g.States ? values : new double[g.States];
+        credits = credits.Length >= g.States ? credits : new double[g.States];
+        kept = 0;
+        Dual = double.NegativeInfinity;
+        var best = 0.0;
+        var start = double.IsFinite(price) && price > 0 ? price : 0;
+        var (dual, slope) = Try(g, start, ref best);
+        if (start > 0 && slope != 0)
+        {
+            // Bracket the maximum: the slope is need0 minus the credited work of the cheapest schedule, falling as λ rises.
+            var (a, la, ga) = slope > 0 ? (start, dual, slope) : (0.0, double.NaN, double.NaN);
+            var (b, lb, gb) = slope < 0 ? (start, dual, slope) : (double.NaN, double.NaN, double.NaN);
+            if (slope < 0)
+            {
+                (la, ga) = Try(g, 0, ref best); // at λ = 0 no schedule earns credit, so the slope is need0 ≥ 0
+            }
+
+            for (var step = 1.5; double.IsNaN(b) && kept < MaxPrices; step *= 2)
+            {
+                var next = start * step;
+                var (l, s) = Try(g, next, ref best);
+                if (s > 0)
+                {
+                    (a, la, ga) = (next, l, s);
+                }
+                else
+                {
+                    (b, lb, gb) = (next, l, s);
+                }
+            }
+
+            // Cutting planes: try where the tangents at a and b meet; a point on both tangents is the maximum.
+            while (!double.IsNaN(b) && ga > 0 && gb < 0 && kept < MaxPrices)
+            {
+                var next = (lb - la + (ga * a) - (gb * b)) / (ga - gb);
+                if (!(next > a && next < b))
+                {
+                    break;
+                }
+
+                var (l, s) = Try(g, next, ref best);
+                if (la + (ga * (next - a)) - l <= 1e-12 * Math.Max(1, Math.Abs(l)) || s == 0)
+                {
+                    break;
+                }
+
+                if (s > 0)
+                {
+                    (a, la, ga) = (next, l, s);
+                }
+                else
+                {
+                    (b, lb, gb) = (next, l, s);
+                }
+            }
+        }
+
+        RunBounds(g, best);
+    }
+
+    /// <summary>One price: its H_b in a new row of <see cref="least"/>, the dual there and its slope; keeps the best price.</summary>
+    private (double Dual, double Slope) Try(Grid g, double lambda, ref double best)
+    {
+        var row = kept++;
+        prices[row] = lambda;
+        var output = least.AsSpan(row * edges, edges);
+        var v = values.AsSpan(0, g.States);
+        var k = credits.AsSpan(0, g.States);
+        v.Fill(double.PositiveInfinity);
+        k.Clear();
+        v[0] = g.Running ? double.PositiveInfinity : 0;
+        output[0] = v[0];
+        var resume = g.Overhead * lambda;
+        for (var b = 0; b < g.Cost.Length; b++)
+        {
+            var (slot, slotWork) = g.Slot(b, lambda);
+            if (b == 0 && g.Running)
+            {
+                // A running pool's stretch already lasts the minimum run.
+                v[g.RunCap] = slot;
+                k[g.RunCap] = slotWork;
+            }
+            else
+            {
+                g.Advance(v, k, slot, slotWork, resume);
+            }
+
+            output[b + 1] = Least(v, out _);
+        }
+
+        var end = Least(v, out var at);
+        var dual = end + (lambda * g.Need);
+        if (dual > Dual)
+        {
+            (Dual, best) = (dual, lambda);
+        }
+
+        return (dual, g.Need - k[at]);
+    }
+
+    /// <summary>
+    /// The least Lagrangian cost of a schedule that runs each slot, at price λ: the forward values (the slots before,
+    /// per state) meet backward ones (the slots after, per state) at the slot's run transitions. A schedule may end
+    /// in any state but a run shorter than the minimum.
+    /// </summary>
+    private void RunBounds(Grid g, double lambda)
+    {
+        var (n, states, runCap, pause0, pauseCap) = (g.Cost.Length, g.States, g.RunCap, g.Pause0, g.PauseCap);
+        var resume = g.Overhead * lambda;
+        var inf = double.PositiveInfinity;
+        if (togo.Length < (n + 1) * states)
+        {
+            togo = new double[Math.Max((n + 1) * states, 2 * togo.Length)];
         }
 
         runBound = runBound.Length >= n ? runBound : new double[Math.Max(n, 2 * runBound.Length)];
@@ -146,7 +200,7 @@ internal sealed class ReducedCostBound
         end[1..runCap].Fill(inf);
         for (var b = n - 1; b >= 0; b--)
         {
-            var slot = SlotPrice(cost[b], work, nodes, lambda);
+            var slot = g.Slot(b, lambda).Price;
             var after = togo.AsSpan((b + 1) * states, states);
             var here = togo.AsSpan(b * states, states);
             var start = slot + after[1];
@@ -166,139 +220,107 @@ internal sealed class ReducedCostBound
         }
 
         // Forward, meeting the backward values at every slot's run transitions.
-        var ahead = togo.AsSpan((n + 1) * states, states); // the forward values at the current edge
-        ahead.Fill(inf);
-        ahead[0] = running ? inf : 0;
+        var v = values.AsSpan(0, states);
+        var k = credits.AsSpan(0, states);
+        v.Fill(inf);
+        v[0] = g.Running ? inf : 0;
         for (var b = 0; b < n; b++)
         {
-            var slot = SlotPrice(cost[b], work, nodes, lambda);
+            var (slot, slotWork) = g.Slot(b, lambda);
             var after = togo.AsSpan((b + 1) * states, states);
-            var fresh = Math.Min(ahead[0], ahead[pauseCap] + resume);
-            var bound = fresh + after[1];
+            var bound = Math.Min(v[0], v[pauseCap] + resume) + after[1];
             for (var i = 1; i <= runCap; i++)
             {
-                bound = Math.Min(bound, ahead[i] + after[Math.Min(i + 1, runCap)]);
+                bound = Math.Min(bound, v[i] + after[Math.Min(i + 1, runCap)]);
             }
 
-            if (b == 0 && running)
+            if (b == 0 && g.Running)
             {
                 bound = after[runCap]; // a running pool's stretch already lasts the minimum run
-            }
-
-            runBound[b] = bound + slot + (lambda * need);
-
-            // Move the forward values over slot b (in place, from the last phase down).
-            var ran = ahead[runCap];
-            var settled = Math.Min(ahead[pauseCap], minPause == 1 ? ran : ahead[pauseCap - 1]);
-            for (var j = pauseCap; j > pause0; j--)
-            {
-                ahead[j] = j == pauseCap ? settled : ahead[j - 1];
-            }
-
-            ahead[pause0] = minPause == 1 ? settled : ran;
-            var longest = Math.Min(ran, minRun == 1 ? fresh : ahead[runCap - 1]);
-            for (var i = runCap; i > 1; i--)
-            {
-                ahead[i] = i == runCap ? longest + slot : ahead[i - 1] + slot;
-            }
-
-            ahead[1] = minRun == 1 ? longest + slot : fresh + slot;
-            if (b == 0 && running)
-            {
-                ahead.Fill(inf);
-                ahead[runCap] = slot;
-            }
-        }
-    }
-
-    private static double SlotPrice(double cost, int[] work, int[] nodes, double lambda)
-    {
-        var slot = double.PositiveInfinity;
-        for (var k = 0; k < work.Length; k++)
-        {
-            slot = Math.Min(slot, (nodes[k] * cost) - (lambda * work[k]));
-        }
-
-        return slot;
-    }
-
-    /// <summary>Fills <paramref name="output"/> with H_b(λ) for every edge and returns the whole grid's bound H_n(λ) + λ·need.</summary>
-    private double DualAt(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running, double lambda, Span<double> output)
-    {
-        Forward(cost, work, nodes, overhead * lambda, minRun, minPause, running, lambda, output);
-        return output[cost.Length] + (lambda * need);
-    }
-
-    /// <summary>
-    /// States after each slot: not started (cost 0), running r + 1 slots (the last: at least the minimum run),
-    /// paused j + 1 slots (the last: at least the minimum pause). out[b] = the least over every state at edge b.
-    /// </summary>
-    private void Forward(ReadOnlySpan<double> cost, int[] work, int[] nodes, double resume, int minRun, int minPause, bool running, double lambda, Span<double> output)
-    {
-        var inf = double.PositiveInfinity;
-        var r = run.AsSpan(0, minRun);
-        var p = pause.AsSpan(0, minPause);
-        r.Fill(inf);
-        p.Fill(inf);
-        var notStarted = running ? inf : 0;
-        output[0] = running ? inf : 0;
-        for (var b = 0; b < cost.Length; b++)
-        {
-            var slot = inf;
-            for (var k = 0; k < work.Length; k++)
-            {
-                slot = Math.Min(slot, (nodes[k] * cost[b]) - (lambda * work[k]));
-            }
-
-            var ran = r[minRun - 1];
-            var rested = p[minPause - 1];
-            var start = b == 0 && running ? 0 : Math.Min(notStarted, rested + resume);
-
-            // Runs: a start begins one; each slot moves a run one phase on; the last phase stays.
-            var longest = minRun == 1 ? Math.Min(ran, start) : Math.Min(ran, r[minRun - 2]);
-            for (var i = minRun - 1; i >= 2; i--)
-            {
-                r[i] = i == minRun - 1 ? longest + slot : r[i - 1] + slot;
-            }
-
-            if (minRun >= 2)
-            {
-                r[1] = minRun == 2 ? longest + slot : r[0] + slot;
-                r[0] = start + slot;
+                v[runCap] = slot;
             }
             else
             {
-                r[0] = longest + slot;
+                g.Advance(v, k, slot, slotWork, resume);
             }
 
-            if (b == 0 && running)
-            {
-                // A running pool's stretch already lasts the minimum run.
-                r.Fill(inf);
-                r[minRun - 1] = slot;
-            }
-
-            // Pauses: a run long enough may pause; each slot moves a pause one phase on.
-            var settled = minPause == 1 ? Math.Min(rested, ran) : Math.Min(rested, p[minPause - 2]);
-            for (var j = minPause - 1; j >= 1; j--)
-            {
-                p[j] = j == minPause - 1 ? settled : p[j - 1];
-            }
-
-            p[0] = minPause == 1 ? settled : ran;
-
-            var edge = notStarted;
-            foreach (var v in r)
-            {
-                edge = Math.Min(edge, v);
-            }
-
-            foreach (var v in p)
-            {
-                edge = Math.Min(edge, v);
-            }
-
-            output[b + 1] = edge;
+            runBound[b] = bound + slot + (lambda * g.Need);
         }
+    }
+
+    private static double Least(ReadOnlySpan<double> v, out int at)
+    {
+        at = 0;
+        for (var i = 1; i < v.Length; i++)
+        {
+            at = v[i] < v[at] ? i : at;
+        }
+
+        return v[at];
+    }
+
+    /// <summary>
+    /// One grid's programme without the work dimension. States per edge: 0 not started, 1 + i running i + 1 slots,
+    /// 1 + minRun + j paused j + 1 slots (the last of each kind: at least the minimum).
+    /// </summary>
+    private readonly ref struct Grid(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running)
+    {
+        public ReadOnlySpan<double> Cost { get; } = cost;
+
+        public int Need { get; } = need;
+
+        public int Overhead { get; } = overhead;
+
+        public bool Running { get; } = running;
+
+        public int States => 1 + minRun + minPause;
+
+        public int RunCap => minRun;
+
+        public int Pause0 => minRun + 1;
+
+        public int PauseCap => minRun + minPause;
+
+        /// <summary>The cheapest size of slot b at price λ: nodes × cost − λ × quanta, and its quanta.</summary>
+        public (double Price, double Work) Slot(int b, double lambda)
+        {
+            var (price, quanta) = (double.PositiveInfinity, 0.0);
+            for (var i = 0; i < work.Length; i++)
+            {
+                var p = (nodes[i] * Cost[b]) - (lambda * work[i]);
+                (price, quanta) = p < price ? (p, work[i]) : (price, quanta);
+            }
+
+            return (price, quanta);
+        }
+
+        /// <summary>
+        /// Moves the forward values over one slot, with the credited work (quanta less overhead per resume) of the
+        /// cheapest path to each state: a start begins a run, runs move one phase on (the last stays), a run long
+        /// enough may pause, pauses move one phase on, and a pause long enough may resume.
+        /// </summary>
+        public void Advance(Span<double> v, Span<double> k, double slot, double slotWork, double resume)
+        {
+            var (runCap, pause0, pauseCap) = (RunCap, Pause0, PauseCap);
+            var resumes = v[pauseCap] + resume < v[0];
+            var (fresh, freshCredit) = resumes ? (v[pauseCap] + resume, k[pauseCap] - Overhead) : (v[0], k[0]);
+            var (ran, ranCredit) = (v[runCap], k[runCap]);
+            var (settled, settledCredit) = Cheaper(v[pauseCap], k[pauseCap], minPause == 1 ? ran : v[pauseCap - 1], minPause == 1 ? ranCredit : k[pauseCap - 1]);
+            for (var j = pauseCap; j > pause0; j--)
+            {
+                (v[j], k[j]) = j == pauseCap ? (settled, settledCredit) : (v[j - 1], k[j - 1]);
+            }
+
+            (v[pause0], k[pause0]) = minPause == 1 ? (settled, settledCredit) : (ran, ranCredit);
+            var (longest, longestCredit) = Cheaper(ran, ranCredit, minRun == 1 ? fresh : v[runCap - 1], minRun == 1 ? freshCredit : k[runCap - 1]);
+            for (var i = runCap; i > 1; i--)
+            {
+                (v[i], k[i]) = i == runCap ? (longest + slot, longestCredit + slotWork) : (v[i - 1] + slot, k[i - 1] + slotWork);
+            }
+
+            (v[1], k[1]) = minRun == 1 ? (longest + slot, longestCredit + slotWork) : (fresh + slot, freshCredit + slotWork);
+        }
+
+        private static (double Value, double Credit) Cheaper(double a, double ka, double b, double kb) => b < a ? (b, kb) : (a, ka);
     }
 }
