@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace CarbonFunctions.Core.Planning;
 
 /// <summary>
@@ -191,8 +195,9 @@ internal static class ElasticPolicy
     /// One pass of the backward programme over slots × (phase, quanta left), keeping at each slot edge only the
     /// band of work-left values x whose cost to go (exact: this programme's own value) plus a lower bound on the
     /// cost of the work done before the edge (<see cref="ReducedCostBound.At"/>) is within <paramref name="limit"/>,
-    /// and crossing every stretch of slots that no plan within the limit runs (<see cref="ReducedCostBound.RunBound"/>)
-    /// in one step, since only pauses cross it. A state on an optimal path (or on a plan tied with it) always passes,
+    /// crossing every stretch of slots that no plan within the limit runs (<see cref="ReducedCostBound.RunBound"/>)
+    /// in one step, since only pauses cross it, and leaving out at each edge the phases no such plan passes through
+    /// (<see cref="ReducedCostBound.StateBound"/>). A state on an optimal path (or on a plan tied with it) always passes,
     /// and so do all states after it, so the values on those paths and every choice between them are exactly those
     /// of the full programme: the same plan, ties included. The levels go to this thread's
     /// <see cref="Scratch.Levels"/>; false (value +∞) when no plan within the limit exists.
@@ -225,6 +230,17 @@ internal static class ElasticPolicy
         var stop = p.Running ? 1 : 0;
         var startTop = top - o; // a start from x needs x + o ≤ top
         value = double.PositiveInfinity;
+
+        // A plan that has done its work ends, at any edge: a run at least the minimum with no work left (x = 0) costs
+        // nothing more. The band must reach x = 0 at every edge where such an end can be within the limit, however far
+        // the band of the next edge lies from it.
+        bool Done(int edge) => reduced.StateBound(edge, minRun) <= limit && !(reduced.At(edge, need0) > limit);
+        var firstDone = n + 1;
+        for (var e = n; e >= stop; e--)
+        {
+            firstDone = Done(e) ? e : firstDone;
+        }
+
         for (var b = n - 1; b >= stop; b--)
         {
             if (reduced.RunBound(b) > limit)
@@ -238,7 +254,7 @@ internal static class ElasticPolicy
 
                 rowWidth.AsSpan(first, b - first + 1).Fill(-1); // no choices: the trace pauses there
 
-                next.PauseAcross(cur, b - first + 1, o, pad);
+                next.PauseAcross(cur, b - first + 1, o, pad, Done(first));
                 b = first;
             }
             else
@@ -246,7 +262,7 @@ internal static class ElasticPolicy
                 // One slot of the programme: next (edge b) from cur (edge b + 1), its band [Lo, Hi] before narrowing.
                 var cb = cost[b];
                 var empty = cur.Lo > cur.Hi;
-                var cl = empty ? 1 : Math.Max(0, cur.Lo - o);
+                var cl = Done(b) ? 0 : empty ? 1 : Math.Max(0, cur.Lo - o);
                 var ch = empty ? 0 : Math.Min(top, cur.Hi + maxWork);
                 var width = Math.Max(0, ch - cl + 1);
                 var choice = s.Choices(used + 1 + ((minRun + 1) * width));
@@ -259,6 +275,12 @@ internal static class ElasticPolicy
                     var capped = r == minRun - 1;
                     var onward = cur.Run[Math.Min(r + 1, minRun - 1)];
                     var target = next.Run[r];
+                    if (reduced.StateBound(b, 1 + r) > limit)
+                    {
+                        Unreachable(target, pad + cl, width, cl == 0 ? pad : 0); // no plan within the limit passes here
+                        continue;
+                    }
+
                     var from = Math.Max(capped ? 1 : 0, cl);
                     DpKernels.BestSize(onward, pad, 0, cb, nodes, work, from, ch, target, pad, choice, row + (r * width));
                     if (capped)
@@ -279,31 +301,42 @@ internal static class ElasticPolicy
                     }
                 }
 
-                if (cl <= ch)
+                for (var j = 0; j < minPause - 1; j++)
                 {
-                    for (var j = 0; j < minPause - 1; j++)
+                    if (reduced.StateBound(b, minRun + 1 + j) > limit)
                     {
-                        cur.Idle[j + 1].AsSpan(cl, ch - cl + 1).CopyTo(next.Idle[j].AsSpan(cl));
+                        Unreachable(next.Idle[j], cl, width, 0);
+                    }
+                    else
+                    {
+                        cur.Idle[j + 1].AsSpan(cl, width).CopyTo(next.Idle[j].AsSpan(cl));
                     }
                 }
 
                 var waitRow = row + (minRun * width);
                 var waiting = cur.Idle[minPause - 1];
                 var fresh = next.Idle[minPause - 1];
-                if (cl == 0)
+                if (reduced.StateBound(b, minRun + minPause) > limit)
                 {
-                    fresh[0] = double.PositiveInfinity;
+                    Unreachable(fresh, cl, width, 0);
                 }
-
-                var firstStart = Math.Max(1, cl);
-                var lastStart = Math.Min(startTop, ch);
-                DpKernels.BestSize(cur.Run[0], pad, o, cb, nodes, work, firstStart, lastStart, startValue, 0, startSize, 0);
-                DpKernels.GoOrOther(startValue, 0, startSize, 0, waiting, 0, fresh, 0, choice, waitRow, firstStart, lastStart);
-                var late = Math.Max(firstStart, lastStart + 1); // too little room for the overhead: these can only wait
-                if (late <= ch)
+                else
                 {
-                    waiting.AsSpan(late, ch - late + 1).CopyTo(fresh.AsSpan(late));
-                    choice.AsSpan(waitRow + late, ch - late + 1).Clear();
+                    if (cl == 0)
+                    {
+                        fresh[0] = double.PositiveInfinity;
+                    }
+
+                    var firstStart = Math.Max(1, cl);
+                    var lastStart = Math.Min(startTop, ch);
+                    DpKernels.BestSize(cur.Run[0], pad, o, cb, nodes, work, firstStart, lastStart, startValue, 0, startSize, 0);
+                    DpKernels.GoOrOther(startValue, 0, startSize, 0, waiting, 0, fresh, 0, choice, waitRow, firstStart, lastStart);
+                    var late = Math.Max(firstStart, lastStart + 1); // too little room for the overhead: these can only wait
+                    if (late <= ch)
+                    {
+                        waiting.AsSpan(late, ch - late + 1).CopyTo(fresh.AsSpan(late));
+                        choice.AsSpan(waitRow + late, ch - late + 1).Clear();
+                    }
                 }
 
                 DpKernels.BestSize(cur.Run[0], pad, 0, cb, nodes, work, need0, need0, startValue, 0, startSize, 0);
@@ -315,16 +348,7 @@ internal static class ElasticPolicy
             }
 
             // Narrow the band from both ends to the states that can still come in under the limit.
-            var (lo, hi) = (next.Lo, next.Hi);
-            while (lo <= hi && Beyond(next, b, lo))
-            {
-                lo++;
-            }
-
-            while (hi >= lo && Beyond(next, b, hi))
-            {
-                hi--;
-            }
+            var (lo, hi) = next.Narrow(reduced, b, need0, limit, pad);
 
             next.Clear(next.Lo, lo - 1, pad);
             next.Clear(Math.Max(hi + 1, lo), next.Hi, pad);
@@ -335,16 +359,12 @@ internal static class ElasticPolicy
             }
 
             (cur, next) = (next, cur);
-            if (cur.Lo > cur.Hi && double.IsPositiveInfinity(cur.NotStarted))
+            if (cur.Lo > cur.Hi && double.IsPositiveInfinity(cur.NotStarted) && firstDone >= b)
             {
-                return false; // no state left within the limit
+                return false; // no state left within the limit, and no plan can end before
             }
         }
 
-
-        // need0 − x is negative after a resume whose overhead exceeds the work before it; the Lagrangian bound holds
-        // for it as it is (clamping it would not).
-        bool Beyond(Layer layer, int edge, int x) => layer.Least(x, pad) + reduced.At(edge, need0 - x) > limit;
 
         var levels = s.Levels;
         levels.AsSpan(0, n).Clear();
@@ -421,6 +441,13 @@ internal static class ElasticPolicy
         }
 
         return true;
+    }
+
+    /// <summary>Sets <paramref name="count"/> entries from <paramref name="from"/> to +∞, and the pad in front when asked.</summary>
+    private static void Unreachable(double[] phase, int from, int count, int pad)
+    {
+        phase.AsSpan(from, count).Fill(double.PositiveInfinity);
+        phase.AsSpan(0, pad).Fill(double.PositiveInfinity);
     }
 
     /// <summary>
@@ -539,6 +566,8 @@ internal static class ElasticPolicy
     /// <summary>One edge's values: run phases (padded in front), idle phases, and not started.</summary>
     private sealed class Layer
     {
+        private static readonly Vector512<double> Lanes = Vector512.Create(0.0, 1, 2, 3, 4, 5, 6, 7);
+
         public double[][] Run { get; private set; } = [];
 
         public double[][] Idle { get; private set; } = [];
@@ -549,6 +578,81 @@ internal static class ElasticPolicy
         public int Lo { get; set; }
 
         public int Hi { get; set; }
+
+        /// <summary>
+        /// The band [Lo, Hi] narrowed from both ends to the x whose cheapest state, plus the bound on what the work done
+        /// before edge <paramref name="edge"/> cost, is within <paramref name="limit"/>; eight x at a time where the
+        /// hardware allows, with the same arithmetic. need0 − x is negative after a resume whose overhead exceeds the
+        /// work before it; the Lagrangian bound holds for it as it is (clamping it would not).
+        /// </summary>
+        public (int Lo, int Hi) Narrow(ReducedCostBound reduced, int edge, int need0, double limit, int pad)
+        {
+            var (lo, hi) = (Lo, Hi);
+            while (lo <= hi)
+            {
+                if (Vector512.IsHardwareAccelerated && hi - lo >= 7)
+                {
+                    var within = ~Beyond8(reduced, edge, need0, limit, pad, lo) & 0xFFu;
+                    var run = within == 0 ? 8 : BitOperations.TrailingZeroCount(within);
+                    lo += run;
+                    if (run < 8)
+                    {
+                        break;
+                    }
+                }
+                else if (Least(lo, pad) + reduced.At(edge, need0 - lo) > limit)
+                {
+                    lo++;
+                }
+                else
+                {
+                    break;
+                }
+            }
+
+            while (hi >= lo)
+            {
+                if (Vector512.IsHardwareAccelerated && hi - lo >= 7)
+                {
+                    var within = ~Beyond8(reduced, edge, need0, limit, pad, hi - 7) & 0xFFu;
+                    var run = within == 0 ? 8 : BitOperations.LeadingZeroCount(within << 24);
+                    hi -= run;
+                    if (run < 8)
+                    {
+                        break;
+                    }
+                }
+                else if (Least(hi, pad) + reduced.At(edge, need0 - hi) > limit)
+                {
+                    hi--;
+                }
+                else
+                {
+                    break;
+                }
+            }
+
+            return (lo, hi);
+        }
+
+        /// <summary>Bit i set where x = <paramref name="x0"/> + i is beyond the limit (the scalar test, eight lanes at once).</summary>
+        private uint Beyond8(ReducedCostBound reduced, int edge, int need0, double limit, int pad, int x0)
+        {
+            var least = Vector512.Create(double.PositiveInfinity);
+            foreach (var a in Run)
+            {
+                least = Vector512.Min(least, Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)(pad + x0)));
+            }
+
+            foreach (var a in Idle)
+            {
+                least = Vector512.Min(least, Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)x0));
+            }
+
+            var quanta = Vector512.Create((double)(need0 - x0)) - Lanes;
+            var sum = least + reduced.At(edge, quanta);
+            return (uint)Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(sum, Vector512.Create(limit)));
+        }
 
         /// <summary>The least value of any run or pause state at x.</summary>
         public double Least(int x, int pad)
@@ -571,12 +675,13 @@ internal static class ElasticPolicy
         /// This layer (at edge b) from <paramref name="after"/> (at edge b + <paramref name="slots"/>) across slots that
         /// every plan within the limit pauses: runs shorter than the minimum cannot go on, a run long enough pauses (or
         /// has ended, with no work left), pauses lengthen, and nothing starts. Work left is unchanged; the band is the
-        /// later one's, with x = 0 where a run could end here with its work done (as one slot of the programme has it).
+        /// later one's, reaching down to x = 0 where a plan may end here with its work done (<paramref name="done"/>) or
+        /// where one slot of the programme would reach it.
         /// </summary>
-        public void PauseAcross(Layer after, int slots, int overhead, int pad)
+        public void PauseAcross(Layer after, int slots, int overhead, int pad, bool done)
         {
             var empty = after.Lo > after.Hi;
-            var (from, to) = empty ? (1, 0) : (after.Lo <= overhead ? 0 : after.Lo, after.Hi);
+            var (from, to) = empty ? (done ? (0, 0) : (1, 0)) : (done || after.Lo <= overhead ? 0 : after.Lo, after.Hi);
             ClearOutside(from, to, pad);
             var minRun = Run.Length;
             var minPause = Idle.Length;

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace CarbonFunctions.Core.Planning;
 
 /// <summary>
@@ -20,6 +22,9 @@ internal sealed class ReducedCostBound
     /// <summary>Passes over the grid the search may make (each price tried is kept for <see cref="At"/>).</summary>
     private const int MaxPrices = 7;
 
+    /// <summary>How close to the dual's maximum the search stops (relative): a tenth of the programme's first step above it.</summary>
+    private const double DualTolerance = 1e-4;
+
     [ThreadStatic]
     private static ReducedCostBound? current;
 
@@ -30,6 +35,7 @@ internal sealed class ReducedCostBound
     private double[] togo = [];
     private double[] runBound = [];
     private int edges;
+    private int stateStride;
     private int kept;
 
     /// <summary>The best bound on the whole grid's cost among the prices kept (the dual at or near its maximum).</summary>
@@ -62,11 +68,29 @@ internal sealed class ReducedCostBound
         return best;
     }
 
+    /// <summary><see cref="At(int, int)"/> for eight states at once (the same arithmetic in every lane).</summary>
+    public Vector512<double> At(int edge, Vector512<double> quanta)
+    {
+        var best = Vector512.Create(double.NegativeInfinity);
+        for (var i = 0; i < kept; i++)
+        {
+            best = Vector512.Max(best, Vector512.Create(least[(i * edges) + edge]) + (Vector512.Create(prices[i]) * quanta));
+        }
+
+        return best;
+    }
+
     /// <summary>
     /// A lower bound on the cost of any plan that runs slot <paramref name="slot"/> (at any size): a slot whose bound
     /// exceeds a pass's limit is paused in every plan within it.
     /// </summary>
     public double RunBound(int slot) => runBound[slot];
+
+    /// <summary>
+    /// A lower bound on the cost of any plan that passes through state <paramref name="state"/> at edge
+    /// <paramref name="edge"/> (0 not started, 1 + r running r + 1 slots, 1 + minRun + j paused j + 1 slots).
+    /// </summary>
+    public double StateBound(int edge, int state) => togo[(edge * stateStride) + state];
 
     private void Build(Grid g, double price)
     {
@@ -86,17 +110,19 @@ internal sealed class ReducedCostBound
         var (dual, slope) = Try(g, start, ref best);
         if (start > 0 && slope != 0)
         {
-            // Bracket the maximum: the slope is need0 minus the credited work of the cheapest schedule, falling as λ rises.
-            var (a, la, ga) = slope > 0 ? (start, dual, slope) : (0.0, double.NaN, double.NaN);
+            // Bracket the maximum, close by first (it usually lies within a few percent of the fractional price): the
+            // slope is need0 minus the credited work of the cheapest schedule, and falls as λ rises.
+            var (a, la, ga) = slope > 0 ? (start, dual, slope) : (double.NaN, double.NaN, double.NaN);
             var (b, lb, gb) = slope < 0 ? (start, dual, slope) : (double.NaN, double.NaN, double.NaN);
-            if (slope < 0)
+            ReadOnlySpan<double> reach = [0.03, 0.1, 0.3, 1];
+            foreach (var r in reach)
             {
-                (la, ga) = Try(g, 0, ref best); // at λ = 0 no schedule earns credit, so the slope is need0 ≥ 0
-            }
+                if ((!double.IsNaN(a) && !double.IsNaN(b)) || kept >= MaxPrices - 1)
+                {
+                    break;
+                }
 
-            for (var step = 1.5; double.IsNaN(b) && kept < MaxPrices; step *= 2)
-            {
-                var next = start * step;
+                var next = slope > 0 ? start * (1 + r) : start * (1 - r);
                 var (l, s) = Try(g, next, ref best);
                 if (s > 0)
                 {
@@ -109,7 +135,7 @@ internal sealed class ReducedCostBound
             }
 
             // Cutting planes: try where the tangents at a and b meet; a point on both tangents is the maximum.
-            while (!double.IsNaN(b) && ga > 0 && gb < 0 && kept < MaxPrices)
+            while (!double.IsNaN(a) && !double.IsNaN(b) && ga > 0 && gb < 0 && kept < MaxPrices)
             {
                 var next = (lb - la + (ga * a) - (gb * b)) / (ga - gb);
                 if (!(next > a && next < b))
@@ -117,8 +143,15 @@ internal sealed class ReducedCostBound
                     break;
                 }
 
+                // The tangents meet above the maximum: once that is within a hair of the best found, stop.
+                var ceiling = la + (ga * (next - a));
+                if (ceiling - Dual <= DualTolerance * Math.Max(1, Math.Abs(Dual)))
+                {
+                    break;
+                }
+
                 var (l, s) = Try(g, next, ref best);
-                if (la + (ga * (next - a)) - l <= 1e-12 * Math.Max(1, Math.Abs(l)) || s == 0)
+                if (ceiling - l <= 1e-12 * Math.Max(1, Math.Abs(l)) || s == 0)
                 {
                     break;
                 }
@@ -234,6 +267,12 @@ internal sealed class ReducedCostBound
                 bound = Math.Min(bound, v[i] + after[Math.Min(i + 1, runCap)]);
             }
 
+            var here = togo.AsSpan(b * states, states);
+            for (var i = 0; i < states; i++)
+            {
+                here[i] += v[i] + (lambda * g.Need); // the bound through each state at edge b (its cost to go is used up)
+            }
+
             if (b == 0 && g.Running)
             {
                 bound = after[runCap]; // a running pool's stretch already lasts the minimum run
@@ -246,6 +285,14 @@ internal sealed class ReducedCostBound
 
             runBound[b] = bound + slot + (lambda * g.Need);
         }
+
+        var last = togo.AsSpan(n * states, states);
+        for (var i = 0; i < states; i++)
+        {
+            last[i] += v[i] + (lambda * g.Need);
+        }
+
+        stateStride = states;
     }
 
     private static double Least(ReadOnlySpan<double> v, out int at)
