@@ -30,8 +30,13 @@ internal static class ElasticPolicy
     /// <summary>Relative room above a pass's limit: far above the 1e-12 tie tolerance, so tied plans are never cut.</summary>
     private const double LimitMargin = 1e-7;
 
-    public static List<Run>? Plan(PlanContext c, Timeline t, bool interruptible) =>
-        interruptible ? Exact(c, t) : ConstantSize(c, t);
+    /// <summary>
+    /// The plan in one region, or null when none fits; for an interruptible job also null when the region provably
+    /// cannot come in at or under <paramref name="beat"/> grams (another region's plan), within the planner's
+    /// region tolerance.
+    /// </summary>
+    public static List<Run>? Plan(PlanContext c, Timeline t, bool interruptible, double beat = double.PositiveInfinity) =>
+        interruptible ? Exact(c, t, beat) : ConstantSize(c, t);
 
     /// <summary>Run time at <paramref name="nodes"/> nodes of work measured in run time at min nodes.</summary>
     public static long RunTimeAt(PlanContext c, int nodes, long runTimeAtMin) =>
@@ -83,9 +88,9 @@ internal static class ElasticPolicy
         return (q, [.. ratios.Select(r => Math.Max(0, (int)Math.Floor((r * q) + 1e-6)))]);
     }
 
-    private static List<Run>? Exact(PlanContext c, Timeline t)
+    private static List<Run>? Exact(PlanContext c, Timeline t, double beat)
     {
-        if (!Optimum(c, t, pruned: true, out var grid))
+        if (!Optimum(c, t, pruned: true, out var grid, beat))
         {
             return null;
         }
@@ -112,7 +117,7 @@ internal static class ElasticPolicy
     }
 
     /// <summary><see cref="GridOptimum"/> into this thread's buffers: the slot costs and the levels of the first grid.Count slots.</summary>
-    private static bool Optimum(PlanContext c, Timeline t, bool pruned, out SlotGrid grid)
+    private static bool Optimum(PlanContext c, Timeline t, bool pruned, out SlotGrid grid, double beat = double.PositiveInfinity)
     {
         grid = SlotGrid.For(c);
         var n = grid.Count;
@@ -163,7 +168,18 @@ internal static class ElasticPolicy
             return false; // even the relaxation cannot fit the work into the window
         }
 
-        var reduced = ReducedCostBound.For(cost.AsSpan(0, n), work, nodes, need0, o, p.MinRun, p.MinPause, c.Running, price);
+        // The bound on the plan as run (after the give-back) holds where every slot has one intensity and resumes cost
+        // whole slots; it lets a region that cannot beat another's plan go without its programme.
+        var exact = c.Overhead == grid.SlotsFor(c.Overhead) * grid.Length
+            && (t.PiecesAsSlots(grid.Origin, grid.Length, n) >= 0 || t.UniformOnGrid(grid.Origin, grid.Length, n));
+        var finalNeed = exact ? (c.RunTime * (double)q / grid.Length) + (c.FirstSegmentFree ? 0 : o) : double.NaN;
+        var beatCost = (beat + (JobPlanner.RegionTolerance * Math.Max(1, Math.Abs(beat)))) / (c.WattsPerNode / 1000);
+        var reduced = ReducedCostBound.For(cost.AsSpan(0, n), work, nodes, need0, o, p.MinRun, p.MinPause, c.Running, price, finalNeed, beatCost);
+        if (reduced.Beaten)
+        {
+            return false; // this region cannot beat the plan found in another
+        }
+
         lower = Math.Max(lower, reduced.Dual);
 
         // Guess upwards from the lower bound: a pass that finds nothing proves the optimum lies above its limit,

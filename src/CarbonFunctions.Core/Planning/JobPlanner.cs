@@ -19,6 +19,9 @@ namespace CarbonFunctions.Core.Planning;
 /// </remarks>
 public static class JobPlanner
 {
+    /// <summary>How far (relative) a region's lower bound must lie above a plan found elsewhere for the region to be skipped.</summary>
+    internal const double RegionTolerance = 1e-7;
+
     public static JobPlan Plan(TrainingJob job, PlanningInput input, PlannerOptions options)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -111,7 +114,9 @@ public static class JobPlanner
         // regions within the tie tolerance of the least emissions, the first listed wins. The rule does not depend
         // on the order regions are planned in, so the exact policies plan them cheapest bound first and skip every
         // region whose lower bound already exceeds a plan found (the bound holds only where a region's forecast is
-        // known, and a skipped region could not have been within the tolerance of the least).
+        // known, and a skipped region could not have been within the tolerance of the least). Elastic goes further:
+        // its programme first bounds the plan as run (after the give-back) and gives up on a region that cannot beat
+        // knownBar.
         var exactPolicy = policy == "suspend-resume" || (policy == "elastic" && job.Interruptible);
         var order = new (int Index, double Bound)[usable.Count];
         for (var i = 0; i < usable.Count; i++)
@@ -128,13 +133,13 @@ public static class JobPlanner
         var knownBar = double.PositiveInfinity; // least emissions of a plan with no unknown time so far
         foreach (var (index, regionBound) in order)
         {
-            if (regionBound > knownBar + (1e-7 * Math.Max(1, Math.Abs(knownBar))))
+            if (regionBound > knownBar + (RegionTolerance * Math.Max(1, Math.Abs(knownBar))))
             {
                 continue;
             }
 
             var candidate = usable[index];
-            var runs = PlanRegion(policy, job, context, candidate.Timeline);
+            var runs = PlanRegion(policy, job, context, candidate.Timeline, knownBar);
             if (runs is null)
             {
                 continue;
@@ -209,13 +214,13 @@ public static class JobPlanner
             SlotTicks: options.SlotLength.Ticks);
     }
 
-    private static List<Run>? PlanRegion(string policy, TrainingJob job, PlanContext c, Timeline t) => policy switch
+    private static List<Run>? PlanRegion(string policy, TrainingJob job, PlanContext c, Timeline t, double beat) => policy switch
     {
         "run-now" => [new Run(c.EarliestStart, c.EarliestStart + c.SingleRunTime, c.MinNodes)],
         "best-window" => BestWindowPolicy.Plan(c, t, c.MinNodes, c.SingleRunTime),
         "suspend-resume" => SuspendResumePolicy.Plan(c, t),
         "threshold" => ThresholdPolicy.Plan(c, t, c.Threshold!.Value),
-        "elastic" => ElasticPolicy.Plan(c, t, job.Interruptible),
+        "elastic" => ElasticPolicy.Plan(c, t, job.Interruptible, beat),
         _ => throw new ArgumentException($"unknown policy '{policy}'"),
     };
 

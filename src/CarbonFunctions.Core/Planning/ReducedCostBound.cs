@@ -23,7 +23,7 @@ internal sealed class ReducedCostBound
     private const int MaxPrices = 7;
 
     /// <summary>How close to the dual's maximum the search stops (relative): a tenth of the programme's first step above it.</summary>
-    private const double DualTolerance = 1e-4;
+    private const double DualTolerance = 3e-4;
 
     [ThreadStatic]
     private static ReducedCostBound? current;
@@ -36,6 +36,8 @@ internal sealed class ReducedCostBound
     private double[] runBound = [];
     private int edges;
     private int stateStride;
+    private double finalNeed;
+    private double beat;
     private int kept;
 
     /// <summary>The best bound on the whole grid's cost among the prices kept (the dual at or near its maximum).</summary>
@@ -46,12 +48,29 @@ internal sealed class ReducedCostBound
     /// and pause in slots, whether the first slot is a running pool's), starting from the marginal price
     /// <paramref name="price"/> of the fractional bound.
     /// </summary>
-    public static ReducedCostBound For(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running, double price)
+    /// <remarks>
+    /// With <paramref name="finalNeed"/> it also bounds the plan as run (<see cref="FinalBound"/>), and stops as soon as
+    /// that bound exceeds <paramref name="beat"/> (<see cref="Beaten"/>; the other bounds are then not built).
+    /// </remarks>
+    public static ReducedCostBound For(ReadOnlySpan<double> cost, int[] work, int[] nodes, int need, int overhead, int minRun, int minPause, bool running, double price, double finalNeed = double.NaN, double beat = double.PositiveInfinity)
     {
         var b = current ??= new ReducedCostBound();
+        (b.finalNeed, b.beat) = (finalNeed, beat);
         b.Build(new Grid(cost, work, nodes, need, overhead, minRun, minPause, running), price);
         return b;
     }
+
+    /// <summary>True when <see cref="FinalBound"/> came out above the plan to beat: nothing else was built.</summary>
+    public bool Beaten => FinalBound > beat;
+
+    /// <summary>
+    /// A lower bound on the cost of the plan as it is run, after the work over from whole slots is given back (the last
+    /// run may end inside its last slot, slots may end a node smaller), or −∞ when no need was given for it. It holds
+    /// when every slot has one intensity and the overhead is a whole number of slots: the give-back only takes parts
+    /// of slots away, so a schedule whose last slot counts at most min(0, its price) and that needs only the exact
+    /// work (<c>finalNeed</c> quanta, not rounded up to slots) is a relaxation of every such plan.
+    /// </summary>
+    public double FinalBound { get; private set; }
 
     /// <summary>
     /// The bound at edge <paramref name="edge"/> for a state with need0 − x = <paramref name="quanta"/> (negative when
@@ -105,10 +124,11 @@ internal sealed class ReducedCostBound
         credits = credits.Length >= g.States ? credits : new double[g.States];
         kept = 0;
         Dual = double.NegativeInfinity;
+        FinalBound = double.NegativeInfinity;
         var best = 0.0;
         var start = double.IsFinite(price) && price > 0 ? price : 0;
         var (dual, slope) = Try(g, start, ref best);
-        if (start > 0 && slope != 0)
+        if (start > 0 && slope != 0 && !Beaten)
         {
             // Bracket the maximum, close by first (it usually lies within a few percent of the fractional price): the
             // slope is need0 minus the credited work of the cheapest schedule, and falls as λ rises.
@@ -117,7 +137,7 @@ internal sealed class ReducedCostBound
             ReadOnlySpan<double> reach = [0.03, 0.1, 0.3, 1];
             foreach (var r in reach)
             {
-                if ((!double.IsNaN(a) && !double.IsNaN(b)) || kept >= MaxPrices - 1)
+                if ((!double.IsNaN(a) && !double.IsNaN(b)) || kept >= MaxPrices - 1 || Beaten)
                 {
                     break;
                 }
@@ -135,7 +155,7 @@ internal sealed class ReducedCostBound
             }
 
             // Cutting planes: try where the tangents at a and b meet; a point on both tangents is the maximum.
-            while (!double.IsNaN(a) && !double.IsNaN(b) && ga > 0 && gb < 0 && kept < MaxPrices)
+            while (!double.IsNaN(a) && !double.IsNaN(b) && ga > 0 && gb < 0 && kept < MaxPrices && !Beaten)
             {
                 var next = (lb - la + (ga * a) - (gb * b)) / (ga - gb);
                 if (!(next > a && next < b))
@@ -167,7 +187,10 @@ internal sealed class ReducedCostBound
             }
         }
 
-        RunBounds(g, best);
+        if (!Beaten)
+        {
+            RunBounds(g, best);
+        }
     }
 
     /// <summary>One price: its H_b in a new row of <see cref="least"/>, the dual there and its slope; keeps the best price.</summary>
@@ -183,9 +206,22 @@ internal sealed class ReducedCostBound
         v[0] = g.Running ? double.PositiveInfinity : 0;
         output[0] = v[0];
         var resume = g.Overhead * lambda;
+        var partialEnd = double.PositiveInfinity; // the least schedule whose last slot runs in part, if at all
+        var ending = Math.Max(1, g.RunCap - 1); // the run states whose next slot can close a run of the minimum
         for (var b = 0; b < g.Cost.Length; b++)
         {
             var (slot, slotWork) = g.Slot(b, lambda);
+            if (!double.IsNaN(finalNeed))
+            {
+                var before = b == 0 && g.Running ? 0 : g.RunCap == 1 ? Math.Min(v[0], v[g.PauseCap] + resume) : double.PositiveInfinity;
+                for (var i = ending; i <= g.RunCap; i++)
+                {
+                    before = Math.Min(before, v[i]);
+                }
+
+                partialEnd = Math.Min(partialEnd, before + Math.Min(0, slot));
+            }
+
             if (b == 0 && g.Running)
             {
                 // A running pool's stretch already lasts the minimum run.
@@ -202,6 +238,11 @@ internal sealed class ReducedCostBound
 
         var end = Least(v, out var at);
         var dual = end + (lambda * g.Need);
+        if (!double.IsNaN(finalNeed))
+        {
+            FinalBound = Math.Max(FinalBound, Math.Min(end, partialEnd) + (lambda * finalNeed));
+        }
+
         if (dual > Dual)
         {
             (Dual, best) = (dual, lambda);
