@@ -9,8 +9,8 @@ namespace CarbonFunctions.Bench.Planning;
 /// <summary>
 /// Planning throughput on <see cref="PlannerWorkload"/>: 10,000 best-window jobs and 1,000 interruptible and
 /// elastic jobs, each with 10 candidate regions, against 7-day 5-minute forecasts; the exact suspend-resume
-/// against the legacy heuristic (commit 815431e) on the same contexts; the prefix-sum window search against a
-/// naive O(points × window) search on the same jobs. Categories: best-window, suspend-resume, elastic, window.
+/// against the legacy heuristic (commit 815431e) on the same contexts, the exact elastic planner against the legacy
+/// elastic greedy; the prefix-sum window search against a naive O(points × window) search on the same jobs. Categories: best-window, suspend-resume, elastic, window.
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -38,15 +38,19 @@ public class PlannerBenchmarks
 
     [Benchmark(Description = "1,000 jobs x 10 regions, suspend-resume exact (policy only)")]
     [BenchmarkCategory("suspend-resume")]
-    public double ExactSuspendResumePolicy() => PolicyAll(SuspendResumePolicy.Plan);
+    public double ExactSuspendResumePolicy() => PolicyAll(w.InterruptibleJobs, SuspendResumePolicy.Plan);
 
     [Benchmark(Description = "1,000 jobs x 10 regions, suspend-resume legacy heuristic 815431e (policy only)")]
     [BenchmarkCategory("suspend-resume")]
-    public double LegacySuspendResumeHeuristic() => PolicyAll(LegacySuspendResumePolicy.Plan);
+    public double LegacySuspendResumeHeuristic() => PolicyAll(w.InterruptibleJobs, LegacySuspendResumePolicy.Plan);
 
     [Benchmark(Description = "Plan 1,000 jobs x 10 regions, elastic 1-4 nodes exact")]
     [BenchmarkCategory("elastic")]
     public double PlanThousandElasticJobs() => PlanAll(w.ElasticJobs);
+
+    [Benchmark(Description = "1,000 jobs x 10 regions, elastic legacy greedy 815431e (policy only)")]
+    [BenchmarkCategory("elastic")]
+    public double LegacyElasticGreedy() => PolicyAll(w.ElasticJobs, LegacyElasticPolicy.Plan);
 
     [Benchmark(Baseline = true, Description = "Naive best-window, 200 jobs x 1 region")]
     [BenchmarkCategory("window")]
@@ -78,10 +82,10 @@ public class PlannerBenchmarks
         return total;
     }
 
-    private double PolicyAll(Func<PlanContext, Timeline, List<Run>?> policy)
+    private double PolicyAll(List<CarbonFunctions.Core.Jobs.TrainingJob> jobs, Func<PlanContext, Timeline, List<Run>?> policy)
     {
         double total = 0;
-        foreach (var job in w.InterruptibleJobs)
+        foreach (var job in jobs)
         {
             total += PolicyRuns.BestOverRegions(job, w, policy);
         }

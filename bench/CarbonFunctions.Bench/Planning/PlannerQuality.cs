@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CarbonFunctions.Bench.Planning.Legacy;
+using CarbonFunctions.Core.Jobs;
 using CarbonFunctions.Core.Planning;
 
 namespace CarbonFunctions.Bench.Planning;
@@ -10,7 +11,8 @@ namespace CarbonFunctions.Bench.Planning;
 /// benchmark's interruptible jobs, each over its 10 regions. Quality is the share of the optimum's saving
 /// against running now that the heuristic keeps, (run now − heuristic) / (run now − optimum), over the jobs
 /// where the optimum saves something; printed as min / p10 / median / mean. Also times both policies and
-/// the full planner (one pass each after a warm-up job, Stopwatch, this thread) and, when asked, elastic.
+/// the full planner (one pass each after a warm-up job, Stopwatch, this thread); with elasticJobs, the same for the
+/// exact elastic programme against the legacy elastic greedy (CarbonScaler's) on the first elastic jobs.
 /// </summary>
 internal static class PlannerQuality
 {
@@ -23,72 +25,7 @@ internal static class PlannerQuality
         var set = w.InterruptibleJobs.Take(jobs).Select(j => j with { ResumeOverhead = overhead }).ToList();
         Console.WriteLine($"workload: {set.Count} interruptible jobs ({overhead.TotalMinutes:0} min resume overhead) x {PlannerWorkload.Regions} regions, trace {(w.TraceIsReal ? "WattTime CAISO_NORTH 2023-06" : "synthetic")}, {Environment.ProcessorCount} cores, load {Load()}, Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, Vector256 {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}");
 
-        // Warm up (JIT, timeline preparation) on one job.
-        _ = PolicyRuns.BestOverRegions(set[0], w, SuspendResumePolicy.Plan);
-        _ = PolicyRuns.BestOverRegions(set[0], w, LegacySuspendResumePolicy.Plan);
-        _ = JobPlanner.Plan(set[0], w.Input(), w.Options);
-
-        var exact = new double[set.Count];
-        var legacy = new double[set.Count];
-        var (exactMs, exactMb) = Measure(() =>
-        {
-            for (var i = 0; i < set.Count; i++)
-            {
-                exact[i] = PolicyRuns.BestOverRegions(set[i], w, SuspendResumePolicy.Plan);
-            }
-        });
-        var (legacyMs, legacyMb) = Measure(() =>
-        {
-            for (var i = 0; i < set.Count; i++)
-            {
-                legacy[i] = PolicyRuns.BestOverRegions(set[i], w, LegacySuspendResumePolicy.Plan);
-            }
-        });
-        var (plannerMs, plannerMb) = Measure(() =>
-        {
-            foreach (var job in set)
-            {
-                _ = JobPlanner.Plan(job, w.Input(), w.Options);
-            }
-        });
-
-        Console.WriteLine($"exact suspend-resume (policy only):   {exactMs,9:0.0} ms {exactMb,8:0.0} MB allocated");
-        Console.WriteLine($"legacy heuristic 815431e (policy only): {legacyMs,7:0.0} ms {legacyMb,8:0.0} MB allocated");
-        Console.WriteLine($"exact suspend-resume (full planner):  {plannerMs,9:0.0} ms {plannerMb,8:0.0} MB allocated");
-
-        var shares = new List<double>();
-        var noSaving = 0;
-        var infeasible = 0;
-        var heuristicCheaper = 0;
-        for (var i = 0; i < set.Count; i++)
-        {
-            var now = PolicyRuns.RunNow(set[i], w);
-            if (!double.IsFinite(exact[i]))
-            {
-                infeasible++; // the deadline leaves no room after the start-up allowance and the margin
-                continue;
-            }
-
-            var best = now - exact[i];
-            if (legacy[i] < exact[i] - (1e-9 * Math.Max(1, exact[i])))
-            {
-                heuristicCheaper++; // only possible where the heuristic pauses for less than the start-up allowance
-            }
-
-            if (best <= 1e-9 * Math.Max(1, now))
-            {
-                noSaving++;
-                continue;
-            }
-
-            shares.Add((now - legacy[i]) / best);
-        }
-
-        shares.Sort();
-        string Pct(double v) => (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %";
-        Console.WriteLine($"legacy share of the optimum's saving vs run-now over {shares.Count} jobs ({noSaving} with no saving to share, {infeasible} that cannot meet the deadline): min {Pct(shares[0])}, p10 {Pct(Quantile(shares, 0.1))}, median {Pct(Quantile(shares, 0.5))}, mean {Pct(shares.Average())}, max {Pct(shares[^1])}");
-        Console.WriteLine($"jobs where the legacy plan is below 90 % of the saving: {shares.Count(s => s < 0.9)}; where it is cheaper than the exact optimum (it ignores the minimum pause): {heuristicCheaper}");
-        Console.WriteLine($"total emissions over the jobs (g/kWh x node-h): run now {set.Where((_, i) => double.IsFinite(exact[i])).Sum(j => PolicyRuns.RunNow(j, w)):0}, legacy {legacy.Where(double.IsFinite).Sum():0}, exact {exact.Where(double.IsFinite).Sum():0} (jobs that can meet the deadline)");
+        Compare("suspend-resume", set, w, SuspendResumePolicy.Plan, LegacySuspendResumePolicy.Plan, "the minimum pause");
 
         // How often the planner's region bound lets it skip a region's programme: regions in order of their
         // bound, each skipped when its bound exceeds the cheapest plan found so far.
@@ -118,19 +55,86 @@ internal static class PlannerQuality
 
         if (elasticJobs > 0)
         {
-            var elastic = w.ElasticJobs.Take(elasticJobs).ToList();
-            _ = JobPlanner.Plan(elastic[0], w.Input(), w.Options);
-            var (ms, mb) = Measure(() =>
-            {
-                foreach (var job in elastic)
-                {
-                    _ = JobPlanner.Plan(job, w.Input(), w.Options);
-                }
-            });
-            Console.WriteLine($"exact elastic 1-4 nodes (full planner), {elastic.Count} jobs x {PlannerWorkload.Regions} regions: {ms:0.0} ms, {mb:0.0} MB allocated ({ms / elastic.Count:0.00} ms per job)");
+            var elastic = w.ElasticJobs.Take(elasticJobs).Select(j => j with { ResumeOverhead = overhead }).ToList();
+            Console.WriteLine($"elastic: {elastic.Count} jobs, 1-4 nodes (throughput 1, 1.9, 2.7, 3.4), {overhead.TotalMinutes:0} min resume overhead");
+            Compare("elastic", elastic, w, (c, t) => ElasticPolicy.Plan(c, t, interruptible: true), LegacyElasticPolicy.Plan, "the minimum run and pause");
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The exact policy against the legacy one on the same jobs, each over every region (policy only), then the full
+    /// planner: times, allocations, and the legacy share of the optimum's saving against running now.
+    /// </summary>
+    private static void Compare(string name, List<TrainingJob> set, PlannerWorkload w, Func<PlanContext, Timeline, List<Run>?> exactPolicy, Func<PlanContext, Timeline, List<Run>?> legacyPolicy, string ignores)
+    {
+        // Warm up (JIT, timeline preparation) on one job.
+        _ = PolicyRuns.BestOverRegions(set[0], w, exactPolicy);
+        _ = PolicyRuns.BestOverRegions(set[0], w, legacyPolicy);
+        _ = JobPlanner.Plan(set[0], w.Input(), w.Options);
+
+        var exact = new double[set.Count];
+        var legacy = new double[set.Count];
+        var (exactMs, exactMb) = Measure(() =>
+        {
+            for (var i = 0; i < set.Count; i++)
+            {
+                exact[i] = PolicyRuns.BestOverRegions(set[i], w, exactPolicy);
+            }
+        });
+        var (legacyMs, legacyMb) = Measure(() =>
+        {
+            for (var i = 0; i < set.Count; i++)
+            {
+                legacy[i] = PolicyRuns.BestOverRegions(set[i], w, legacyPolicy);
+            }
+        });
+        var (plannerMs, plannerMb) = Measure(() =>
+        {
+            foreach (var job in set)
+            {
+                _ = JobPlanner.Plan(job, w.Input(), w.Options);
+            }
+        });
+
+        Console.WriteLine($"exact {name} (policy only, every region): {exactMs,9:0.0} ms {exactMb,8:0.0} MB allocated");
+        Console.WriteLine($"legacy {name} 815431e (policy only, every region): {legacyMs,7:0.0} ms {legacyMb,8:0.0} MB allocated");
+        Console.WriteLine($"exact {name} (full planner): {plannerMs,9:0.0} ms {plannerMb,8:0.0} MB allocated");
+
+        var shares = new List<double>();
+        var noSaving = 0;
+        var infeasible = 0;
+        var heuristicCheaper = 0;
+        for (var i = 0; i < set.Count; i++)
+        {
+            var now = PolicyRuns.RunNow(set[i], w);
+            if (!double.IsFinite(exact[i]))
+            {
+                infeasible++; // the deadline leaves no room after the start-up allowance and the margin
+                continue;
+            }
+
+            var best = now - exact[i];
+            if (legacy[i] < exact[i] - (1e-9 * Math.Max(1, exact[i])))
+            {
+                heuristicCheaper++; // only possible where the heuristic breaks a constraint the exact programme keeps
+            }
+
+            if (best <= 1e-9 * Math.Max(1, now))
+            {
+                noSaving++;
+                continue;
+            }
+
+            shares.Add((now - legacy[i]) / best);
+        }
+
+        shares.Sort();
+        string Pct(double v) => (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %";
+        Console.WriteLine($"legacy share of the optimum's saving vs run-now over {shares.Count} jobs ({noSaving} with no saving to share, {infeasible} that cannot meet the deadline): min {Pct(shares[0])}, p10 {Pct(Quantile(shares, 0.1))}, median {Pct(Quantile(shares, 0.5))}, mean {Pct(shares.Average())}, max {Pct(shares[^1])}");
+        Console.WriteLine($"jobs where the legacy plan is below 90 % of the saving: {shares.Count(s => s < 0.9)}; where it is cheaper than the exact optimum (it ignores {ignores}): {heuristicCheaper}");
+        Console.WriteLine($"total emissions over the jobs (g/kWh x node-h): run now {set.Where((_, i) => double.IsFinite(exact[i])).Sum(j => PolicyRuns.RunNow(j, w)):0}, legacy {legacy.Where(double.IsFinite).Sum():0}, exact {exact.Where(double.IsFinite).Sum():0} (jobs that can meet the deadline)");
     }
 
     /// <summary>Wall milliseconds and megabytes allocated on this thread by <paramref name="action"/>.</summary>
