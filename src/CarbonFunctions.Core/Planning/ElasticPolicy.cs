@@ -168,10 +168,17 @@ internal static class ElasticPolicy
             return false; // even the relaxation cannot fit the work into the window
         }
 
-        // The bound on the plan as run (after the give-back) holds where every slot has one intensity and resumes cost
-        // whole slots; it lets a region that cannot beat another's plan go without its programme.
+        // The bound on the plan as run (after the give-back) holds where every slot has one intensity, resumes cost
+        // whole slots, and every size's quanta are its throughput exactly (rounded-down quanta would credit a plan
+        // with less work than it does, and the give-back takes the true excess); it lets a region that cannot beat
+        // another's plan go without its programme.
         var exact = c.Overhead == grid.SlotsFor(c.Overhead) * grid.Length
             && (t.PiecesAsSlots(grid.Origin, grid.Length, n) >= 0 || t.UniformOnGrid(grid.Origin, grid.Length, n));
+        for (var i = 0; i < work.Length; i++)
+        {
+            exact &= Math.Abs((c.Throughput(c.MinNodes + i) / c.Throughput(c.MinNodes) * q) - work[i]) < 1e-6;
+        }
+
         var finalNeed = exact ? (c.RunTime * (double)q / grid.Length) + (c.FirstSegmentFree ? 0 : o) : double.NaN;
         var beatCost = (beat + (JobPlanner.RegionTolerance * Math.Max(1, Math.Abs(beat)))) / (c.WattsPerNode / 1000);
         var reduced = ReducedCostBound.For(cost.AsSpan(0, n), work, nodes, need0, o, p.MinRun, p.MinPause, c.Running, price, finalNeed, beatCost);

@@ -22,7 +22,7 @@ internal sealed class ReducedCostBound
     /// <summary>Passes over the grid the search may make (each price tried is kept for <see cref="At"/>).</summary>
     private const int MaxPrices = 7;
 
-    /// <summary>How close to the dual's maximum the search stops (relative): a tenth of the programme's first step above it.</summary>
+    /// <summary>How close to the dual's maximum the search stops (relative): well under the programme's first step above it (1e-3).</summary>
     private const double DualTolerance = 3e-4;
 
     [ThreadStatic]
