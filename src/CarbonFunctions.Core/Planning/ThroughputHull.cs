@@ -2,8 +2,8 @@ namespace CarbonFunctions.Core.Planning;
 
 /// <summary>
 /// The lower convex hull of (0, 0) and (work, nodes) of every pool size: segments of rising nodes per unit of work.
-/// Filling work along it cheapest first is the linear relaxation of choosing one pool size per slot, which the
-/// region bound and the elastic programme's bound on the cost so far both use.
+/// Filling work along it cheapest first (<see cref="Fill"/>) is the linear relaxation of choosing one pool size per
+/// slot, which the region bound and the elastic programme's first bound and marginal price both use.
 /// </summary>
 internal static class ThroughputHull
 {
