@@ -245,7 +245,8 @@ internal static class ElasticPolicy
         (cur.Lo, cur.Hi) = (0, 0);
         // Choices per slot b, for its candidate band only: at Base[b] the not-started choice, then minRun + 1
         // rows (running r + 1 slots; waiting to start) of Width[b] entries from x = From[b].
-        // 0 = pause or wait, s + 1 = run the slot at MinNodes + s nodes.
+        // 0 = pause or wait, s + 1 = run the slot at MinNodes + s nodes. Width[b] < 0: a slot no plan within the
+        // limit runs, with no choices (the trace pauses there).
         var (rowBase, rowFrom, rowWidth) = (s.Base, s.From, s.Width);
         var used = 0;
         var startValue = s.StartValue;
