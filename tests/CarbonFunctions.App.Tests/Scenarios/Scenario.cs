@@ -273,7 +273,10 @@ internal static class Scenarios
                 await h.WaitForAsync(job.Id, s => s.Status == Checkpointing);
                 await h.AgentAsync(job.Id, "checkpointed", "0", requestId: job.Id + "-c1");
                 await h.AgentAsync(job.Id, "checkpointed", "1", requestId: job.Id + "-c1");
-                await h.WaitForAsync(job.Id, s => s.Status == Running && s.History.Any(t => t.To == Paused));
+
+                // Acknowledgements, the pause, the next slot's timer and the restart all go through the host: on two
+                // loaded cores that once took longer than the default 40 s.
+                await h.WaitForAsync(job.Id, s => s.Status == Running && s.History.Any(t => t.To == Paused), TimeSpan.FromSeconds(90));
                 await h.AgentAsync(job.Id, "finished", "0", exitCode: 0);
             },
             [Planned, StartingPool, Running, Checkpointing, Pausing, Paused, StartingPool, Running, Stopping, Completed],
