@@ -65,8 +65,11 @@ internal static class ElasticPolicy
         return best;
     }
 
-    /// <summary>The work quantum: Q per min-node slot, and each size's work per slot in quanta.</summary>
-    internal static (int Q, int[] Work) Quanta(PlanContext c)
+    /// <summary>
+    /// The work quantum: Q per min-node slot, each size's work per slot in quanta, and whether those are its
+    /// throughput exactly (false when no Q up to 20 fits and the work is rounded down).
+    /// </summary>
+    internal static (int Q, int[] Work, bool Exact) Quanta(PlanContext c)
     {
         var sizes = c.MaxNodes - c.MinNodes + 1;
         var ratios = new double[sizes];
@@ -75,17 +78,17 @@ internal static class ElasticPolicy
             ratios[i] = c.Throughput(c.MinNodes + i) / c.Throughput(c.MinNodes);
         }
 
-        var q = 20;
+        var (q, exact) = (20, false);
         for (var candidate = 1; candidate <= 20; candidate++)
         {
             if (ratios.All(r => Math.Abs((r * candidate) - Math.Round(r * candidate)) < 1e-6))
             {
-                q = candidate;
+                (q, exact) = (candidate, true);
                 break;
             }
         }
 
-        return (q, [.. ratios.Select(r => Math.Max(0, (int)Math.Floor((r * q) + 1e-6)))]);
+        return (q, [.. ratios.Select(r => Math.Max(0, (int)Math.Floor((r * q) + 1e-6)))], exact);
     }
 
     private static List<Run>? Exact(PlanContext c, Timeline t, double beat)
@@ -121,7 +124,7 @@ internal static class ElasticPolicy
     {
         grid = SlotGrid.For(c);
         var n = grid.Count;
-        var (q, work) = Quanta(c);
+        var (q, work, wholeQuanta) = Quanta(c);
         var o = grid.SlotsFor(c.Overhead) * q;
         var need0 = (grid.SlotsFor(c.RunTime) * q) + (c.FirstSegmentFree ? 0 : o);
         var cost = Scratch.Current.ForSlots(n);
@@ -172,13 +175,9 @@ internal static class ElasticPolicy
         // whole slots, and every size's quanta are its throughput exactly (rounded-down quanta would credit a plan
         // with less work than it does, and the give-back takes the true excess); it lets a region that cannot beat
         // another's plan go without its programme.
-        var exact = c.Overhead == grid.SlotsFor(c.Overhead) * grid.Length
+        var exact = wholeQuanta
+            && c.Overhead == grid.SlotsFor(c.Overhead) * grid.Length
             && (t.PiecesAsSlots(grid.Origin, grid.Length, n) >= 0 || t.UniformOnGrid(grid.Origin, grid.Length, n));
-        for (var i = 0; i < work.Length; i++)
-        {
-            exact &= Math.Abs((c.Throughput(c.MinNodes + i) / c.Throughput(c.MinNodes) * q) - work[i]) < 1e-6;
-        }
-
         var finalNeed = exact ? (c.RunTime * (double)q / grid.Length) + (c.FirstSegmentFree ? 0 : o) : double.NaN;
         var beatCost = (beat + (JobPlanner.RegionTolerance * Math.Max(1, Math.Abs(beat)))) / (c.WattsPerNode / 1000);
         var reduced = ReducedCostBound.For(cost.AsSpan(0, n), work, nodes, need0, o, p.MinRun, p.MinPause, c.Running, price, finalNeed, beatCost);
@@ -259,10 +258,17 @@ internal static class ElasticPolicy
         // nothing more. The band must reach x = 0 at every edge where such an end can be within the limit, however far
         // the band of the next edge lies from it.
         bool Done(int edge) => reduced.StateBound(edge, minRun) <= limit && !(reduced.At(edge, need0) > limit);
-        var firstDone = n + 1;
-        for (var e = n; e >= stop; e--)
+        bool DoneBefore(int edge)
         {
-            firstDone = Done(e) ? e : firstDone;
+            for (var e = stop; e < edge; e++)
+            {
+                if (Done(e))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         for (var b = n - 1; b >= stop; b--)
@@ -383,12 +389,11 @@ internal static class ElasticPolicy
             }
 
             (cur, next) = (next, cur);
-            if (cur.Lo > cur.Hi && double.IsPositiveInfinity(cur.NotStarted) && firstDone >= b)
+            if (cur.Lo > cur.Hi && double.IsPositiveInfinity(cur.NotStarted) && !DoneBefore(b))
             {
                 return false; // no state left within the limit, and no plan can end before
             }
         }
-
 
         var levels = s.Levels;
         levels.AsSpan(0, n).Clear();
@@ -435,13 +440,7 @@ internal static class ElasticPolicy
                 continue;
             }
 
-            if (width < 0)
-            {
-                (phase, length) = phase == 1 ? (2, 1) : (phase, length);
-                continue;
-            }
-
-            var pick = phase switch
+            var pick = width < 0 ? (byte)0 : phase switch // a slot no plan within the limit runs: pause
             {
                 1 => choice[row + ((length - 1) * width) + left],
                 0 => choice[rowBase[b]],
@@ -714,11 +713,7 @@ internal static class ElasticPolicy
                 var width = to - from + 1;
                 for (var r = 0; r < minRun - 1; r++)
                 {
-                    Run[r].AsSpan(pad + from, width).Fill(double.PositiveInfinity);
-                    if (from == 0)
-                    {
-                        Run[r].AsSpan(0, pad).Fill(double.PositiveInfinity);
-                    }
+                    Unreachable(Run[r], pad + from, width, from == 0 ? pad : 0);
                 }
 
                 var capped = Run[minRun - 1];

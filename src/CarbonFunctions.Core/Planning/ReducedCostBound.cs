@@ -34,6 +34,7 @@ internal sealed class ReducedCostBound
     private double[] credits = [];
     private double[] togo = [];
     private double[] runBound = [];
+    private (double Price, double Work)[] slots = [];
     private int edges;
     private int stateStride;
     private double finalNeed;
@@ -213,7 +214,7 @@ internal sealed class ReducedCostBound
             var (slot, slotWork) = g.Slot(b, lambda);
             if (!double.IsNaN(finalNeed))
             {
-                var before = b == 0 && g.Running ? 0 : g.RunCap == 1 ? Math.Min(v[0], v[g.PauseCap] + resume) : double.PositiveInfinity;
+                var before = b == 0 && g.Running ? 0 : g.RunCap == 1 ? g.Fresh(v, k, resume).Value : double.PositiveInfinity;
                 for (var i = ending; i <= g.RunCap; i++)
                 {
                     before = Math.Min(before, v[i]);
@@ -267,6 +268,7 @@ internal sealed class ReducedCostBound
         }
 
         runBound = runBound.Length >= n ? runBound : new double[Math.Max(n, 2 * runBound.Length)];
+        slots = slots.Length >= n ? slots : new (double, double)[Math.Max(n, 2 * slots.Length)];
 
         // Backward: togo[b * states + s] = the least cost of slots b.. from state s at edge b.
         var end = togo.AsSpan(n * states, states);
@@ -274,7 +276,8 @@ internal sealed class ReducedCostBound
         end[1..runCap].Fill(inf);
         for (var b = n - 1; b >= 0; b--)
         {
-            var slot = g.Slot(b, lambda).Price;
+            slots[b] = g.Slot(b, lambda);
+            var slot = slots[b].Price;
             var after = togo.AsSpan((b + 1) * states, states);
             var here = togo.AsSpan(b * states, states);
             var start = slot + after[1];
@@ -293,25 +296,32 @@ internal sealed class ReducedCostBound
             here[pauseCap] = Math.Min(after[pauseCap], resume + start);
         }
 
-        // Forward, meeting the backward values at every slot's run transitions.
+        // Forward, meeting the backward values at every slot's run transitions; at each edge the forward value of a
+        // state is added to its cost to go (no longer needed there) for the bound through that state.
         var v = values.AsSpan(0, states);
         var k = credits.AsSpan(0, states);
         v.Fill(inf);
         v[0] = g.Running ? inf : 0;
-        for (var b = 0; b < n; b++)
+        var need = lambda * g.Need;
+        for (var b = 0; b <= n; b++)
         {
-            var (slot, slotWork) = g.Slot(b, lambda);
-            var after = togo.AsSpan((b + 1) * states, states);
-            var bound = Math.Min(v[0], v[pauseCap] + resume) + after[1];
-            for (var i = 1; i <= runCap; i++)
-            {
-                bound = Math.Min(bound, v[i] + after[Math.Min(i + 1, runCap)]);
-            }
-
             var here = togo.AsSpan(b * states, states);
             for (var i = 0; i < states; i++)
             {
-                here[i] += v[i] + (lambda * g.Need); // the bound through each state at edge b (its cost to go is used up)
+                here[i] += v[i] + need;
+            }
+
+            if (b == n)
+            {
+                break;
+            }
+
+            var (slot, slotWork) = slots[b];
+            var after = togo.AsSpan((b + 1) * states, states);
+            var bound = g.Fresh(v, k, resume).Value + after[1];
+            for (var i = 1; i <= runCap; i++)
+            {
+                bound = Math.Min(bound, v[i] + after[Math.Min(i + 1, runCap)]);
             }
 
             if (b == 0 && g.Running)
@@ -324,13 +334,7 @@ internal sealed class ReducedCostBound
                 g.Advance(v, k, slot, slotWork, resume);
             }
 
-            runBound[b] = bound + slot + (lambda * g.Need);
-        }
-
-        var last = togo.AsSpan(n * states, states);
-        for (var i = 0; i < states; i++)
-        {
-            last[i] += v[i] + (lambda * g.Need);
+            runBound[b] = bound + slot + need;
         }
 
         stateStride = states;
@@ -390,8 +394,7 @@ internal sealed class ReducedCostBound
         public void Advance(Span<double> v, Span<double> k, double slot, double slotWork, double resume)
         {
             var (runCap, pause0, pauseCap) = (RunCap, Pause0, PauseCap);
-            var resumes = v[pauseCap] + resume < v[0];
-            var (fresh, freshCredit) = resumes ? (v[pauseCap] + resume, k[pauseCap] - Overhead) : (v[0], k[0]);
+            var (fresh, freshCredit) = Fresh(v, k, resume);
             var (ran, ranCredit) = (v[runCap], k[runCap]);
             var (settled, settledCredit) = Cheaper(v[pauseCap], k[pauseCap], minPause == 1 ? ran : v[pauseCap - 1], minPause == 1 ? ranCredit : k[pauseCap - 1]);
             for (var j = pauseCap; j > pause0; j--)
@@ -408,6 +411,10 @@ internal sealed class ReducedCostBound
 
             (v[1], k[1]) = minRun == 1 ? (longest + slot, longestCredit + slotWork) : (fresh + slot, freshCredit + slotWork);
         }
+
+        /// <summary>The cheapest way to run a slot from outside a run: start fresh, or resume a pause long enough.</summary>
+        public (double Value, double Credit) Fresh(ReadOnlySpan<double> v, ReadOnlySpan<double> k, double resume) =>
+            v[PauseCap] + resume < v[0] ? (v[PauseCap] + resume, k[PauseCap] - Overhead) : (v[0], k[0]);
 
         private static (double Value, double Credit) Cheaper(double a, double ka, double b, double kb) => b < a ? (b, kb) : (a, ka);
     }
